@@ -1,0 +1,22 @@
+//! A JSON-RPC 2.0 toolkit: a sans-io wire layer, a typed method registry with tower middleware,
+//! and transports.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let mut methods = jrpc::Methods::new();
+//! methods.method("subtract", &["minuend", "subtrahend"], |a: i64, b: i64| Ok::<_, jrpc::ErrorObject>(a - b));
+//! let server = jrpc::Server::new(methods);
+//! let running = jrpc::http::HttpServer::bind("127.0.0.1:8545", server, jrpc::http::HttpConfig::default()).await?;
+//! running.wait().await;
+//! # Ok(()) }
+//! ```
+
+pub mod server;
+pub mod transport;
+pub mod wire;
+
+#[cfg(feature = "http")]
+pub use transport::http;
+
+pub use server::{Call, Limits, Methods, Params, Reply, Server, ServerBuilder};
+pub use wire::{ErrorCode, ErrorObject};

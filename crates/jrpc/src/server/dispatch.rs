@@ -1,0 +1,122 @@
+//! The one dispatch path: a message's bytes in, the reply's bytes out.
+//!
+//! Single calls and batch elements alike become [`Call`]s and go through the same tower service, so
+//! middleware and limits see every call whatever transport carried it.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tower::{Service, ServiceExt};
+
+use super::call::{Call, Reply};
+use super::Server;
+use crate::wire::{self, ErrorCode, ErrorObject, Incoming, InvalidRequest, Request, Version, NULL_ID};
+
+impl<S> Server<S>
+where
+    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    /// Answers one message. `None` means nothing is sent back (notifications only).
+    pub async fn handle(&self, message: &[u8]) -> Option<Vec<u8>> {
+        self.handle_with(message, http::Extensions::new()).await
+    }
+
+    /// Answers one message, giving every call of it a copy of `extensions` (peer address, ...).
+    pub async fn handle_with(&self, message: &[u8], extensions: http::Extensions) -> Option<Vec<u8>> {
+        let limits = &self.options.limits;
+        if message.len() > limits.max_request_bytes {
+            let error = ErrorObject::standard(ErrorCode::InvalidRequest).with_data(format!(
+                "request of {} bytes exceeds the limit of {}",
+                message.len(),
+                limits.max_request_bytes
+            ));
+            return Some(Reply::error(NULL_ID, Version::V2, &error).into_bytes());
+        }
+        let Ok(text) = std::str::from_utf8(message) else {
+            return Some(Reply::error(NULL_ID, Version::V2, &ErrorCode::ParseError.into()).into_bytes());
+        };
+        let text: Arc<str> = Arc::from(text);
+        match wire::parse_incoming(&text, &self.options.parse) {
+            Err(rejected) => {
+                tracing::debug!(reason = %rejected, "message rejected");
+                Some(Reply::error(NULL_ID, Version::V2, &rejected.error()).into_bytes())
+            }
+            Ok(Incoming::Single(request)) => match self.prepare(&text, request, extensions) {
+                Ok(call) => self.run(call).await.map(Reply::into_bytes),
+                Err(reply) => Some(reply.into_bytes()),
+            },
+            Ok(Incoming::Batch(requests)) => {
+                let mut out = Vec::with_capacity(requests.len() * 48 + 2);
+                out.push(b'[');
+                let mut calls = Vec::with_capacity(requests.len());
+                for request in requests {
+                    match self.prepare(&text, request, extensions.clone()) {
+                        Ok(call) => calls.push(call),
+                        Err(reply) => push_element(&mut out, &reply),
+                    }
+                }
+                self.run_batch(calls, &mut out).await;
+                if out.len() == 1 {
+                    // Only notifications: section 6 forbids an empty array, so nothing is sent.
+                    return None;
+                }
+                out.push(b']');
+                Some(out)
+            }
+        }
+    }
+
+    /// Turns a parsed request into a call, or an invalid one into its -32600 reply.
+    fn prepare(
+        &self,
+        text: &Arc<str>,
+        request: Result<Request<'_>, InvalidRequest<'_>>,
+        extensions: http::Extensions,
+    ) -> Result<Call, Reply> {
+        let request = request.map_err(|invalid| {
+            tracing::debug!(reason = invalid.reason, "invalid request");
+            Reply::error(invalid.id.unwrap_or(NULL_ID), invalid.version, &invalid.error())
+        })?;
+        let max_depth = self.options.limits.max_params_depth;
+        if request
+            .params
+            .is_some_and(|params| wire::nesting_depth_exceeds(params, max_depth))
+        {
+            let error = ErrorObject::standard(ErrorCode::InvalidRequest)
+                .with_data(format!("params nest deeper than the limit of {max_depth}"));
+            return Err(Reply::error(
+                request.id.unwrap_or(NULL_ID),
+                request.version,
+                &error,
+            ));
+        }
+        Ok(Call::from_request(text, &request, extensions))
+    }
+
+    async fn run(&self, call: Call) -> Option<Reply> {
+        match self.service.clone().oneshot(call).await {
+            Ok(reply) => reply,
+            Err(never) => match never {},
+        }
+    }
+
+    async fn run_batch(&self, calls: Vec<Call>, out: &mut Vec<u8>) {
+        let width = self.options.limits.batch_concurrency.max(1);
+        let mut replies =
+            futures_util::stream::iter(calls.into_iter().map(|call| self.run(call))).buffered(width);
+        while let Some(reply) = replies.next().await {
+            if let Some(reply) = reply {
+                push_element(out, &reply);
+            }
+        }
+    }
+}
+
+fn push_element(out: &mut Vec<u8>, reply: &Reply) {
+    if out.len() > 1 {
+        out.push(b',');
+    }
+    out.extend_from_slice(reply.as_bytes());
+}

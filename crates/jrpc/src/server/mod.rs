@@ -1,0 +1,101 @@
+//! The server: a method registry behind a tower stack, answering messages from any transport.
+
+mod call;
+mod dispatch;
+mod handler;
+mod limits;
+mod params;
+mod registry;
+
+use std::sync::Arc;
+
+use tower::layer::util::{Identity, Stack};
+use tower::Layer;
+
+pub use call::{Call, Reply};
+pub use handler::{AsyncHandler, IntoResult, SyncHandler};
+pub use limits::Limits;
+pub use params::{FromParams, Params};
+pub use registry::{CallFuture, Methods, MethodsService};
+
+use crate::wire::ParseOptions;
+
+/// Settings shared by every connection of a server.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServerOptions {
+    pub(crate) limits: Limits,
+    pub(crate) parse: ParseOptions,
+}
+
+/// A JSON-RPC server: answers messages with the per-call service `S` (methods plus middleware).
+///
+/// It knows nothing of transports; give it to one (e.g. [`crate::http`]) or call
+/// [`Server::handle`] directly. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct Server<S = MethodsService> {
+    service: S,
+    options: Arc<ServerOptions>,
+}
+
+impl Server {
+    /// A server for `methods` with default limits and no middleware.
+    pub fn new(methods: Methods) -> Server {
+        Server::builder().build(methods)
+    }
+
+    /// Starts configuring a server.
+    pub fn builder() -> ServerBuilder<Identity> {
+        ServerBuilder {
+            layer: Identity::new(),
+            options: ServerOptions::default(),
+        }
+    }
+}
+
+impl<S> Server<S> {
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.options.limits
+    }
+}
+
+/// Configures a [`Server`]: limits, JSON-RPC 1.0 compatibility and tower middleware on the call path.
+#[derive(Debug, Clone)]
+pub struct ServerBuilder<L> {
+    layer: L,
+    options: ServerOptions,
+}
+
+impl<L> ServerBuilder<L> {
+    /// Wraps every call in a tower layer. The first layer added is the outermost.
+    pub fn layer<T>(self, layer: T) -> ServerBuilder<Stack<T, L>> {
+        ServerBuilder {
+            layer: Stack::new(layer, self.layer),
+            options: self.options,
+        }
+    }
+
+    /// Sets all limits at once.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.options.parse.max_batch_len = limits.max_batch_len;
+        self.options.limits = limits;
+        self
+    }
+
+    /// Answers JSON-RPC 1.0 requests (no `jsonrpc` member) in 1.0 form instead of rejecting them.
+    pub fn accept_v1(mut self, accept: bool) -> Self {
+        self.options.parse.accept_v1 = accept;
+        self
+    }
+
+    /// Builds the server around `methods`.
+    pub fn build(self, methods: Methods) -> Server<L::Service>
+    where
+        L: Layer<MethodsService>,
+    {
+        Server {
+            service: self.layer.layer(methods.into_service()),
+            options: Arc::new(self.options),
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! JSON-RPC over HTTP (hyper): POST on one path, HTTP/1.1 with keep-alive and pipelining, and HTTP/2.
+//!
+//! Status codes follow the conventions real clients expect: every JSON-RPC outcome is `200` with
+//! `application/json`, a message of notifications only is `204`, and only transport-level problems
+//! (wrong verb, wrong media type, oversized body) get other codes.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower::Service;
+
+use crate::server::{Call, Reply, Server};
+use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
+
+/// The media types a JSON-RPC request body may be declared as (any parameters, any case).
+const ACCEPTED_MEDIA_TYPES: [&str; 3] = [
+    "application/json",
+    "application/json-rpc",
+    "application/jsonrequest",
+];
+
+/// Settings of the HTTP transport.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The path that answers JSON-RPC; other paths are 404.
+    pub path: String,
+    /// The largest body accepted; larger ones are refused with 413 before they are read.
+    /// `None` uses the server's `max_request_bytes`.
+    pub max_body_bytes: Option<usize>,
+    /// How long a client may take to send a request's headers before the connection is dropped.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            path: "/".to_owned(),
+            max_body_bytes: None,
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A hyper service that answers JSON-RPC over HTTP; mount it in any hyper server.
+#[derive(Debug)]
+pub struct HttpService<S> {
+    server: Server<S>,
+    config: Arc<HttpConfig>,
+    max_body_bytes: usize,
+}
+
+impl<S> Clone for HttpService<S>
+where
+    S: Clone,
+{
+    fn clone(&self) -> Self {
+        HttpService {
+            server: self.server.clone(),
+            config: Arc::clone(&self.config),
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+}
+
+impl<S> HttpService<S> {
+    /// Wraps a server.
+    pub fn new(server: Server<S>, config: HttpConfig) -> Self {
+        let max_body_bytes = config.max_body_bytes.unwrap_or(server.limits().max_request_bytes);
+        HttpService {
+            server,
+            config: Arc::new(config),
+            max_body_bytes,
+        }
+    }
+}
+
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
+
+impl<S> hyper::service::Service<Request<Incoming>> for HttpService<S>
+where
+    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = BoxedResponse;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        if request.uri().path() != self.config.path {
+            return ready(status_only(StatusCode::NOT_FOUND));
+        }
+        if request.method() != Method::POST {
+            let mut response = status_only(StatusCode::METHOD_NOT_ALLOWED);
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return ready(response);
+        }
+        if !acceptable_media_type(request.headers().get(CONTENT_TYPE)) {
+            return ready(status_only(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let declared_length = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        let limit = self.max_body_bytes;
+        if declared_length.is_some_and(|length| length > limit as u64) {
+            return ready(too_large(limit));
+        }
+        let server = self.server.clone();
+        Box::pin(async move {
+            let body = match Limited::new(request.into_body(), limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(error) if error.is::<LengthLimitError>() => return Ok(too_large(limit)),
+                Err(error) => {
+                    tracing::debug!(%error, "failed to read a request body");
+                    return Ok(status_only(StatusCode::BAD_REQUEST));
+                }
+            };
+            Ok(match server.handle(&body).await {
+                Some(json) => json_response(StatusCode::OK, json),
+                None => status_only(StatusCode::NO_CONTENT),
+            })
+        })
+    }
+}
+
+fn ready(response: Response<Full<Bytes>>) -> BoxedResponse {
+    Box::pin(std::future::ready(Ok(response)))
+}
+
+fn acceptable_media_type(value: Option<&HeaderValue>) -> bool {
+    let Some(value) = value else {
+        return true; // Some clients send no Content-Type at all.
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    ACCEPTED_MEDIA_TYPES
+        .iter()
+        .any(|accepted| essence.eq_ignore_ascii_case(accepted))
+}
+
+fn status_only(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+fn json_response(status: StatusCode, json: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(json)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn too_large(limit: usize) -> Response<Full<Bytes>> {
+    let error = ErrorObject::standard(ErrorCode::InvalidRequest)
+        .with_data(format!("request body exceeds the limit of {limit} bytes"));
+    json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Reply::error(NULL_ID, Version::V2, &error).into_bytes(),
+    )
+}
+
+/// A running HTTP server: accepts connections until shut down.
+#[derive(Debug)]
+pub struct HttpServer {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl HttpServer {
+    /// Binds `addr` and starts serving `server` on it.
+    pub async fn bind<S>(
+        addr: impl ToSocketAddrs,
+        server: Server<S>,
+        config: HttpConfig,
+    ) -> io::Result<HttpServer>
+    where
+        S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+        S::Future: Send,
+    {
+        let listener = TcpListener::bind(addr).await?;
+        HttpServer::serve(listener, server, config)
+    }
+
+    /// Starts serving `server` on a listener that is already bound.
+    pub fn serve<S>(listener: TcpListener, server: Server<S>, config: HttpConfig) -> io::Result<HttpServer>
+    where
+        S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+        S::Future: Send,
+    {
+        let local_addr = listener.local_addr()?;
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .pipeline_flush(true);
+        let service = HttpService::new(server, config);
+        let (shutdown, signal) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, Arc::new(builder), service, signal));
+        Ok(HttpServer {
+            local_addr,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The address the server listens on (useful after binding port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets calls in flight finish and their responses go out, then returns.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops (after [`HttpServer::shutdown`] from elsewhere, or forever).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+async fn accept_loop<S>(
+    listener: TcpListener,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    service: HttpService<S>,
+    mut signal: watch::Receiver<bool>,
+) where
+    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            _ = signal.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => serve_connection(stream, &builder, &service, &graceful),
+                Err(error) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+fn serve_connection<S>(
+    stream: TcpStream,
+    builder: &Arc<auto::Builder<TokioExecutor>>,
+    service: &HttpService<S>,
+    graceful: &GracefulShutdown,
+) where
+    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
+    let _ = stream.set_nodelay(true);
+    let builder = Arc::clone(builder);
+    let service = service.clone();
+    let watcher = graceful.watcher();
+    tokio::spawn(async move {
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        if let Err(error) = watcher.watch(connection).await {
+            tracing::debug!(%error, "connection ended with an error");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        let accepted = |value: &'static str| acceptable_media_type(Some(&HeaderValue::from_static(value)));
+        assert!(acceptable_media_type(None));
+        assert!(accepted("application/json"));
+        assert!(accepted("Application/JSON; charset=utf-8"));
+        assert!(accepted("application/json-rpc"));
+        assert!(accepted("application/jsonrequest"));
+        assert!(!accepted("text/plain"));
+        assert!(!accepted("application/jsonx"));
+        assert!(!accepted(""));
+    }
+}
