@@ -3,7 +3,6 @@
 //! Single calls and batch elements alike become [`Call`]s and go through the same tower service, so
 //! middleware and limits see every call whatever transport carried it.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -13,9 +12,16 @@ use super::call::{Call, Reply};
 use super::Server;
 use crate::wire::{self, ErrorCode, ErrorObject, Incoming, InvalidRequest, Request, Version, NULL_ID};
 
+/// An error a middleware layer may fail a call with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The JSON-RPC error code sent when a call runs past a tower `Timeout` layer's deadline.
+pub const TIMEOUT_CODE: i64 = -32001;
+
 impl<S> Server<S>
 where
-    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
     S::Future: Send,
 {
     /// Answers one message. `None` means nothing is sent back (notifications only).
@@ -96,9 +102,14 @@ where
     }
 
     async fn run(&self, call: Call) -> Option<Reply> {
+        // Middleware may fail the call after taking it: keep what is needed to answer anyway.
+        let answer_to = call.id().map(|id| (id.to_owned(), call.version()));
         match self.service.clone().oneshot(call).await {
             Ok(reply) => reply,
-            Err(never) => match never {},
+            Err(error) => {
+                let (id, version) = answer_to?;
+                Some(Reply::error(&id, version, &middleware_error(error.into())))
+            }
         }
     }
 
@@ -110,6 +121,21 @@ where
             if let Some(reply) = reply {
                 push_element(out, &reply);
             }
+        }
+    }
+}
+
+/// Maps a middleware failure to an error object: error objects pass through, timeouts get
+/// [`TIMEOUT_CODE`], anything else is -32603.
+fn middleware_error(error: BoxError) -> ErrorObject {
+    match error.downcast::<ErrorObject>() {
+        Ok(error) => *error,
+        Err(error) if error.is::<tower::timeout::error::Elapsed>() => {
+            ErrorObject::new(TIMEOUT_CODE, "Request timed out")
+        }
+        Err(error) => {
+            tracing::warn!(%error, "middleware failed a call");
+            ErrorObject::internal(error)
         }
     }
 }

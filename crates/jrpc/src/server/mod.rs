@@ -13,6 +13,7 @@ use tower::layer::util::{Identity, Stack};
 use tower::Layer;
 
 pub use call::{Call, Reply};
+pub use dispatch::{BoxError, TIMEOUT_CODE};
 pub use handler::{AsyncHandler, IntoResult, SyncHandler};
 pub use limits::Limits;
 pub use params::{FromParams, Params};

@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::Service;
 
-use crate::server::{Call, Reply, Server};
+use crate::server::{BoxError, Call, Reply, Server};
 use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
 
 /// The media types a JSON-RPC request body may be declared as (any parameters, any case).
@@ -94,7 +94,8 @@ type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, I
 
 impl<S> hyper::service::Service<Request<Incoming>> for HttpService<S>
 where
-    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
     S::Future: Send,
 {
     type Response = Response<Full<Bytes>>;
@@ -199,7 +200,8 @@ impl HttpServer {
         config: HttpConfig,
     ) -> io::Result<HttpServer>
     where
-        S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
         S::Future: Send,
     {
         let listener = TcpListener::bind(addr).await?;
@@ -209,7 +211,8 @@ impl HttpServer {
     /// Starts serving `server` on a listener that is already bound.
     pub fn serve<S>(listener: TcpListener, server: Server<S>, config: HttpConfig) -> io::Result<HttpServer>
     where
-        S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
         S::Future: Send,
     {
         let local_addr = listener.local_addr()?;
@@ -252,7 +255,8 @@ async fn accept_loop<S>(
     service: HttpService<S>,
     mut signal: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
     S::Future: Send,
 {
     let graceful = GracefulShutdown::new();
@@ -279,7 +283,8 @@ fn serve_connection<S>(
     service: &HttpService<S>,
     graceful: &GracefulShutdown,
 ) where
-    S: Service<Call, Response = Option<Reply>, Error = Infallible> + Clone + Send + Sync + 'static,
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
     S::Future: Send,
 {
     let _ = stream.set_nodelay(true);
