@@ -326,3 +326,28 @@ async fn http2_with_prior_knowledge() {
     let body = response.into_body().collect().await.expect("body").to_bytes();
     assert_eq!(body, ANSWER.as_bytes());
 }
+
+#[tokio::test]
+async fn pages_beside_the_rpc_path() {
+    let config = HttpConfig {
+        path: "/rpc".into(),
+        pages: vec![jrpc::http::Page {
+            path: "/".into(),
+            content_type: "text/html; charset=utf-8",
+            body: bytes::Bytes::from_static(b"<h1>hi</h1>"),
+        }],
+        ..HttpConfig::default()
+    };
+    let server = start(config).await;
+    let response = exchange(&server, "GET / HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(response.body, b"<h1>hi</h1>");
+    let response = exchange(&server, &post("/", None, CALL)).await;
+    assert_eq!(response.status, 405);
+    assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    let response = exchange(&server, &post("/rpc", None, CALL)).await;
+    assert_eq!(response.body, ANSWER.as_bytes());
+    let response = exchange(&server, "GET /rpc HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    assert_eq!(response.status, 405);
+}

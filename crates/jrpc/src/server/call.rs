@@ -131,6 +131,31 @@ impl Call {
         let id = self.id()?;
         Some(Reply::error(id, self.version, error))
     }
+
+    /// What it takes to answer this call after it has been handed to a service: a shared
+    /// reference to the text, no copy of the id.
+    pub(crate) fn return_address(&self) -> ReturnAddress {
+        ReturnAddress {
+            text: Arc::clone(&self.text),
+            id: self.id.clone(),
+            version: self.version,
+        }
+    }
+}
+
+/// Where to send an error for a call that middleware failed.
+pub(crate) struct ReturnAddress {
+    text: Arc<str>,
+    id: Option<Range<usize>>,
+    version: Version,
+}
+
+impl ReturnAddress {
+    /// The error reply, or `None` if the call was a notification.
+    pub(crate) fn reply_error(&self, error: &ErrorObject) -> Option<Reply> {
+        let id = &self.text[self.id.clone()?];
+        Some(Reply::error(id, self.version, error))
+    }
 }
 
 impl fmt::Debug for Call {

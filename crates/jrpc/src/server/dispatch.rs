@@ -103,13 +103,10 @@ where
 
     async fn run(&self, call: Call) -> Option<Reply> {
         // Middleware may fail the call after taking it: keep what is needed to answer anyway.
-        let answer_to = call.id().map(|id| (id.to_owned(), call.version()));
+        let return_address = call.return_address();
         match self.service.clone().oneshot(call).await {
             Ok(reply) => reply,
-            Err(error) => {
-                let (id, version) = answer_to?;
-                Some(Reply::error(&id, version, &middleware_error(error.into())))
-            }
+            Err(error) => return_address.reply_error(&middleware_error(error.into())),
         }
     }
 

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+pub use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -45,6 +45,8 @@ pub struct HttpConfig {
     pub max_body_bytes: Option<usize>,
     /// How long a client may take to send a request's headers before the connection is dropped.
     pub header_read_timeout: Duration,
+    /// Fixed documents answered to GET and HEAD on their own paths (a web page, a health check).
+    pub pages: Vec<Page>,
 }
 
 impl Default for HttpConfig {
@@ -53,8 +55,20 @@ impl Default for HttpConfig {
             path: "/".to_owned(),
             max_body_bytes: None,
             header_read_timeout: Duration::from_secs(30),
+            pages: Vec::new(),
         }
     }
+}
+
+/// A fixed document served beside the RPC path.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The path it answers on; must differ from the RPC path.
+    pub path: String,
+    /// Its media type, e.g. `text/html; charset=utf-8`.
+    pub content_type: &'static str,
+    /// Its content.
+    pub body: Bytes,
 }
 
 /// A hyper service that answers JSON-RPC over HTTP; mount it in any hyper server.
@@ -104,7 +118,7 @@ where
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         if request.uri().path() != self.config.path {
-            return ready(status_only(StatusCode::NOT_FOUND));
+            return ready(self.page(&request));
         }
         if request.method() != Method::POST {
             let mut response = status_only(StatusCode::METHOD_NOT_ALLOWED);
@@ -140,6 +154,32 @@ where
                 None => status_only(StatusCode::NO_CONTENT),
             })
         })
+    }
+}
+
+impl<S> HttpService<S> {
+    /// Answers a request off the RPC path: one of the configured pages, or 404.
+    fn page(&self, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+        let Some(page) = self
+            .config
+            .pages
+            .iter()
+            .find(|page| page.path == request.uri().path())
+        else {
+            return status_only(StatusCode::NOT_FOUND);
+        };
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            let mut response = status_only(StatusCode::METHOD_NOT_ALLOWED);
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return response;
+        }
+        let mut response = Response::new(Full::new(page.body.clone()));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(page.content_type));
+        response
     }
 }
 

@@ -1,0 +1,108 @@
+//! The service's error codes and messages, as RANDOM.ORG sends them (no trailing periods).
+
+use jrpc::ErrorObject;
+use serde_json::{json, Value};
+
+/// -32602 Invalid params, with `data: null` as the real service sends it.
+pub fn invalid_params() -> ErrorObject {
+    ErrorObject::new(-32602, "Invalid params").with_data(Value::Null)
+}
+
+/// 101: the service cannot serve now (unhealthy entropy, store unreachable).
+pub fn offline() -> ErrorObject {
+    ErrorObject::new(101, "Service offline; please try again later")
+}
+
+/// 200: a parameter has the wrong type or shape.
+pub fn malformed(param: &str) -> ErrorObject {
+    ErrorObject::new(200, format!("Parameter '{param}' is malformed")).with_data([param])
+}
+
+/// 201: a parameter has a value outside its allowed set.
+pub fn illegal_value(param: &str) -> ErrorObject {
+    ErrorObject::new(201, format!("Parameter '{param}' has illegal value")).with_data([param])
+}
+
+/// 202: a number outside its range.
+pub fn out_of_range(param: &str, min: impl Into<Value>, max: impl Into<Value>) -> ErrorObject {
+    let (min, max) = (min.into(), max.into());
+    ErrorObject::new(
+        202,
+        format!("Parameter '{param}' is out of range; allowable values are [{min},{max}]"),
+    )
+    .with_data(json!([param, min, max]))
+}
+
+/// 203: a string too long.
+pub fn too_long(param: &str, length: usize, max: usize) -> ErrorObject {
+    ErrorObject::new(
+        203,
+        format!("Parameter '{param}' has length {length}, which is too long; maximum length is {max}"),
+    )
+    .with_data(json!([param, length, max]))
+}
+
+/// 204: a string too short.
+pub fn too_short(param: &str, length: usize, min: usize) -> ErrorObject {
+    ErrorObject::new(
+        204,
+        format!("Parameter '{param}' has length {length}, which is too short; minimum length is {min}"),
+    )
+    .with_data(json!([param, length, min]))
+}
+
+/// 300: `min` above `max`.
+pub fn must_be_less(first: &str, second: &str) -> ErrorObject {
+    ErrorObject::new(
+        300,
+        format!("Parameter '{first}' must be less than parameter '{second}'"),
+    )
+    .with_data([first, second])
+}
+
+/// 301: more distinct values asked for than the domain holds.
+pub fn domain_too_small(n: i64, domain: impl Into<Value>) -> ErrorObject {
+    let domain = domain.into();
+    ErrorObject::new(
+        301,
+        format!("You requested {n} values without replacement but the domain you specified only contains {domain}"),
+    )
+    .with_data(json!([n, domain]))
+}
+
+/// 304: the response would be too large.
+pub fn too_large(size: i64, max: i64) -> ErrorObject {
+    ErrorObject::new(
+        304,
+        format!("The resulting data's size would be {size}, which exceeds the maximum of {max}"),
+    )
+    .with_data([size, max])
+}
+
+/// 400: no such key.
+pub fn no_such_key() -> ErrorObject {
+    ErrorObject::new(400, "The API key you specified does not exist")
+}
+
+/// 401: the key is paused or stopped.
+pub fn key_not_running() -> ErrorObject {
+    ErrorObject::new(401, "The API key you specified is not running")
+}
+
+/// 402: out of requests for today.
+pub fn out_of_requests(required: i64, left: i64) -> ErrorObject {
+    ErrorObject::new(
+        402,
+        format!("The operation requires {required} requests, but the API key only has {left} left"),
+    )
+    .with_data([required, left])
+}
+
+/// 403: out of bits for today.
+pub fn out_of_bits(required: i64, left: i64) -> ErrorObject {
+    ErrorObject::new(
+        403,
+        format!("The operation requires {required} bits, but the API key only has {left} left"),
+    )
+    .with_data([required, left])
+}

@@ -1,0 +1,188 @@
+//! The service's logic: validate, authenticate, generate, bill, sign. Transport-free.
+//!
+//! Order matters: parameters are checked before anything else; values are drawn only for a running
+//! key that has the allowance; the bill (and a signed result's serial number) is committed before
+//! anything is signed or sent, so an answer never exists without its accounting.
+
+use std::sync::Arc;
+
+use jrpc::ErrorObject;
+
+use crate::api::{errors, Generate, Kind, ResultObject};
+use crate::clock::{day_of, format_timestamp, Clock};
+use crate::entropy::Entropy;
+use crate::generate::RandomStream;
+use crate::keys;
+use crate::ordered_json::OrderedJson;
+use crate::signing::Signer;
+use crate::store::{Charge, KeyRecord, KeyStatus, Refusal, Store, StoreError};
+
+/// Requests that draw more bits than this are generated on the blocking pool.
+const INLINE_BITS: i64 = 64 * 1024;
+
+/// Everything a request needs.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub entropy: Arc<Entropy>,
+    pub signer: Arc<Signer>,
+    pub clock: Arc<dyn Clock>,
+    /// Milliseconds a client should wait before its next request.
+    pub advisory_delay_ms: u64,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("entropy", &self.entropy)
+            .field("signer", &self.signer)
+            .finish()
+    }
+}
+
+fn member(name: &str, value: impl Into<OrderedJson>) -> (String, OrderedJson) {
+    (name.to_owned(), value.into())
+}
+
+fn store_failed(error: StoreError) -> ErrorObject {
+    tracing::error!(%error, "store unavailable");
+    errors::offline()
+}
+
+impl App {
+    /// A basic or signed generator call.
+    pub async fn generate(&self, kind: Kind, signed: bool, params: Option<&str>) -> ResultObject {
+        let parsed = Generate::parse(kind, params)?;
+        let request = parsed.request;
+        let bits = request.bits();
+        let now = self.clock.now();
+        let day = day_of(now);
+        let key = self.running_key(&parsed.api_key, day).await?;
+        if key.requests_left() < 1 {
+            return Err(errors::out_of_requests(1, key.requests_left()));
+        }
+        if bits > key.bits_left() {
+            return Err(errors::out_of_bits(bits, key.bits_left()));
+        }
+
+        let data = self.draw(&request, bits).await?;
+        let charged = match self
+            .store
+            .charge(Charge {
+                key_id: key.id,
+                day,
+                bits,
+                signed,
+            })
+            .await
+        {
+            Ok(Ok(charged)) => charged,
+            Ok(Err(refusal)) => return Err(refused(refusal)),
+            Err(error) => return Err(store_failed(error)),
+        };
+        let completion_time = format_timestamp(self.clock.now());
+
+        let mut result = Vec::with_capacity(6);
+        if signed {
+            let mut random = vec![
+                member("method", kind.signed_name()),
+                member("hashedApiKey", key.hashed_api_key),
+            ];
+            random.extend(request.echo());
+            random.push(("data".to_owned(), data));
+            random.push(member("completionTime", completion_time));
+            random.push(member("serialNumber", charged.serial.unwrap_or_default()));
+            let random = OrderedJson::Object(random);
+            let signer = Arc::clone(&self.signer);
+            let message = random.to_compact_bytes();
+            let signature = tokio::task::spawn_blocking(move || signer.sign(&message))
+                .await
+                .map_err(|e| ErrorObject::internal(e.to_string()))?
+                .map_err(ErrorObject::internal)?;
+            result.push(("random".to_owned(), random));
+            result.push(member("signature", signature));
+        } else {
+            let random = vec![
+                ("data".to_owned(), data),
+                member("completionTime", completion_time),
+            ];
+            result.push(("random".to_owned(), OrderedJson::Object(random)));
+        }
+        result.push(member("bitsUsed", bits));
+        result.push(member("bitsLeft", charged.bits_left));
+        result.push(member("requestsLeft", charged.requests_left));
+        result.push(member("advisoryDelay", self.advisory_delay_ms));
+        Ok(OrderedJson::Object(result))
+    }
+
+    /// `getUsage`: the key's status and allowances; not billed, served whatever the status.
+    pub async fn usage(&self, params: Option<&str>) -> ResultObject {
+        let params = crate::api::exact_params(params, &["apiKey"])?;
+        let api_key = params.string("apiKey")?;
+        let key = self.find_key(api_key, day_of(self.clock.now())).await?;
+        let created = time::OffsetDateTime::from_unix_timestamp(key.created_at)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        Ok(OrderedJson::Object(vec![
+            member("status", key.status.as_str()),
+            member("creationTime", format_timestamp(created)),
+            member("bitsLeft", key.bits_left()),
+            member("requestsLeft", key.requests_left()),
+            member("totalBits", key.total_bits),
+            member("totalRequests", key.total_requests),
+        ]))
+    }
+
+    /// `verifySignature`: is `signature` this service's signature of `random`? Not billed.
+    pub async fn verify(&self, params: Option<&str>) -> ResultObject {
+        let params = crate::api::exact_params(params, &["random", "signature"])?;
+        let Some(random @ OrderedJson::Object(_)) = params.get("random") else {
+            return Err(errors::malformed("random"));
+        };
+        let signature = params.string("signature")?;
+        let authentic = self.signer.verify(&random.to_compact_bytes(), signature);
+        Ok(OrderedJson::Object(vec![member("authenticity", authentic)]))
+    }
+
+    async fn find_key(&self, api_key: &str, day: i64) -> Result<KeyRecord, ErrorObject> {
+        let hash = keys::storage_hash(api_key);
+        match self.store.find_key(hash, day).await {
+            Ok(Some(key)) if keys::hashes_match(&key.key_hash, &hash) => Ok(key),
+            Ok(_) => Err(errors::no_such_key()),
+            Err(error) => Err(store_failed(error)),
+        }
+    }
+
+    async fn running_key(&self, api_key: &str, day: i64) -> Result<KeyRecord, ErrorObject> {
+        let key = self.find_key(api_key, day).await?;
+        if key.status != KeyStatus::Running {
+            return Err(errors::key_not_running());
+        }
+        Ok(key)
+    }
+
+    async fn draw(&self, request: &Generate, bits: i64) -> Result<OrderedJson, ErrorObject> {
+        let unavailable = |error: crate::entropy::EntropyError| {
+            tracing::error!(%error, "no entropy");
+            errors::offline()
+        };
+        if bits <= INLINE_BITS {
+            return request
+                .produce(&mut RandomStream::new(&self.entropy))
+                .map_err(unavailable);
+        }
+        let entropy = Arc::clone(&self.entropy);
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || request.produce(&mut RandomStream::new(&entropy)))
+            .await
+            .map_err(|e| ErrorObject::internal(e.to_string()))?
+            .map_err(unavailable)
+    }
+}
+
+fn refused(refusal: Refusal) -> ErrorObject {
+    match refusal {
+        Refusal::NoSuchKey => errors::no_such_key(),
+        Refusal::NotRunning => errors::key_not_running(),
+        Refusal::OutOfRequests { required, left } => errors::out_of_requests(required, left),
+        Refusal::OutOfBits { required, left } => errors::out_of_bits(required, left),
+    }
+}

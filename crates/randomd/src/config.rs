@@ -1,0 +1,185 @@
+//! Settings: built-in defaults, overridden by an optional TOML file, then environment variables,
+//! then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::entropy::SourceKind;
+
+/// Flags (and their environment variables) shared by every command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StorageArgs {
+    /// A TOML file of settings (keys as in `randomd.example.toml`).
+    #[arg(long, global = true, env = "RANDOMD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the database and the signing key [default: ./randomd-data]
+    #[arg(long, global = true, env = "RANDOMD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// SQLite database file [default: DATA_DIR/randomd.sqlite3]
+    #[arg(long, global = true, env = "RANDOMD_DATABASE", value_name = "FILE")]
+    pub database: Option<PathBuf>,
+    /// PKCS#8 RSA private key (PEM or DER); generated (4096 bits) if missing [default: DATA_DIR/signing-key.pem]
+    #[arg(long, global = true, env = "RANDOMD_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+}
+
+/// Flags (and their environment variables) of the server.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "RANDOMD_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Entropy source [default: os]
+    #[arg(long, env = "RANDOMD_ENTROPY", value_enum)]
+    pub entropy: Option<SourceKind>,
+    /// Daily bit allowance of keys created by the server (the development key) [default: 1000000]
+    #[arg(long, env = "RANDOMD_DAILY_BITS", value_name = "BITS")]
+    pub daily_bits: Option<i64>,
+    /// Daily request allowance of keys created by the server [default: 200000]
+    #[arg(long, env = "RANDOMD_DAILY_REQUESTS", value_name = "REQUESTS")]
+    pub daily_requests: Option<i64>,
+    /// advisoryDelay sent with every result, in milliseconds [default: 0]
+    #[arg(long, env = "RANDOMD_ADVISORY_DELAY_MS", value_name = "MS")]
+    pub advisory_delay_ms: Option<u64>,
+    /// The largest request body accepted, in bytes [default: 1048576]
+    #[arg(long, env = "RANDOMD_MAX_REQUEST_BYTES", value_name = "BYTES")]
+    pub max_request_bytes: Option<usize>,
+}
+
+/// The optional settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database: Option<PathBuf>,
+    signing_key: Option<PathBuf>,
+    entropy: Option<SourceKind>,
+    daily_bits: Option<i64>,
+    daily_requests: Option<i64>,
+    advisory_delay_ms: Option<u64>,
+    max_request_bytes: Option<usize>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: PathBuf,
+    pub signing_key: PathBuf,
+    pub entropy: SourceKind,
+    pub daily_bits: i64,
+    pub daily_requests: i64,
+    pub advisory_delay_ms: u64,
+    pub max_request_bytes: usize,
+}
+
+impl Settings {
+    /// Resolves flags and environment (`storage`, `serve`) over the file over the defaults.
+    pub fn resolve(storage: &StorageArgs, serve: &ServeArgs) -> Result<Settings, String> {
+        let file = match &storage.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = storage
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("randomd-data"));
+        let settings = Settings {
+            listen: serve
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            database: storage
+                .database
+                .clone()
+                .or(file.database)
+                .unwrap_or_else(|| data_dir.join("randomd.sqlite3")),
+            signing_key: storage
+                .signing_key
+                .clone()
+                .or(file.signing_key)
+                .unwrap_or_else(|| data_dir.join("signing-key.pem")),
+            entropy: serve.entropy.or(file.entropy).unwrap_or(SourceKind::Os),
+            daily_bits: serve.daily_bits.or(file.daily_bits).unwrap_or(1_000_000),
+            daily_requests: serve.daily_requests.or(file.daily_requests).unwrap_or(200_000),
+            advisory_delay_ms: serve.advisory_delay_ms.or(file.advisory_delay_ms).unwrap_or(0),
+            max_request_bytes: serve
+                .max_request_bytes
+                .or(file.max_request_bytes)
+                .unwrap_or(1 << 20),
+        };
+        if settings.daily_bits < 0 || settings.daily_requests < 0 {
+            return Err("daily allowances cannot be negative".into());
+        }
+        if settings.max_request_bytes < 64 {
+            return Err("max_request_bytes must be at least 64".into());
+        }
+        Ok(settings)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("randomd.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndaily_bits = 5\ndata_dir = \"/srv/r\"\n",
+        )
+        .unwrap();
+        let storage = StorageArgs {
+            config: Some(file),
+            ..StorageArgs::default()
+        };
+        let serve = ServeArgs {
+            daily_bits: Some(7),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::resolve(&storage, &serve).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(settings.daily_bits, 7);
+        assert_eq!(settings.daily_requests, 200_000);
+        assert_eq!(settings.database, PathBuf::from("/srv/r/randomd.sqlite3"));
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, expected) in [
+            ("listen = 5", "listen"),
+            ("lisen = \"127.0.0.1:1\"", "unknown field"),
+            ("daily_bits = \"many\"", "daily_bits"),
+            ("not toml at all [", ""),
+            ("daily_bits = -1", "negative"),
+        ] {
+            let file = dir.path().join("bad.toml");
+            std::fs::write(&file, text).unwrap();
+            let storage = StorageArgs {
+                config: Some(file),
+                ..StorageArgs::default()
+            };
+            let error = Settings::resolve(&storage, &ServeArgs::default()).unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        let storage = StorageArgs {
+            config: Some(dir.path().join("missing.toml")),
+            ..StorageArgs::default()
+        };
+        assert!(Settings::resolve(&storage, &ServeArgs::default())
+            .unwrap_err()
+            .contains("cannot read"));
+    }
+}

@@ -1,0 +1,134 @@
+//! randomd: a true random number service speaking the RANDOM.ORG JSON-RPC Release 1 API.
+//!
+//! Layers: `api` (methods, params, errors) over `app` (the service's logic) over `entropy`,
+//! `generate`, `store` and `signing`. The HTTP transport is jrpc's.
+
+pub mod api;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod entropy;
+pub mod generate;
+pub mod keys;
+pub mod ordered_json;
+pub mod signing;
+pub mod store;
+
+use std::sync::Arc;
+
+use jrpc::http::{HttpConfig, HttpServer, Page};
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::entropy::Entropy;
+use crate::signing::Signer;
+use crate::store::{NewKey, SqliteStore, Store};
+
+/// The path every method is called on.
+pub const RPC_PATH: &str = "/json-rpc/1/invoke";
+
+/// A running service.
+#[derive(Debug)]
+pub struct Running {
+    pub http: HttpServer,
+    pub app: Arc<App>,
+    /// The development key, if this start created it (it is shown once: only its hash is kept).
+    pub new_development_key: Option<String>,
+    /// True if this start generated the signing key.
+    pub generated_signing_key: bool,
+}
+
+/// Opens the store and the signing key, and starts serving.
+pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Running, String> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.database).map_err(|e| e.to_string())?);
+    let entropy = Arc::new(Entropy::new(settings.entropy.open().map_err(|e| e.to_string())?));
+    let signing_key = settings.signing_key.clone();
+    let (signer, generated_signing_key) =
+        tokio::task::spawn_blocking(move || Signer::load_or_generate(&signing_key))
+            .await
+            .map_err(|e| e.to_string())??;
+    let new_development_key = ensure_a_key(
+        store.as_ref(),
+        clock.as_ref(),
+        settings.daily_bits,
+        settings.daily_requests,
+    )
+    .await?;
+    let app = Arc::new(App {
+        store,
+        entropy,
+        signer: Arc::new(signer),
+        clock,
+        advisory_delay_ms: settings.advisory_delay_ms,
+    });
+    let limits = jrpc::Limits {
+        max_request_bytes: settings.max_request_bytes,
+        ..jrpc::Limits::default()
+    };
+    let server = jrpc::Server::builder()
+        .limits(limits)
+        .build(api::methods(Arc::clone(&app)));
+    let config = HttpConfig {
+        path: RPC_PATH.to_owned(),
+        pages: vec![Page {
+            path: "/".to_owned(),
+            content_type: "text/html; charset=utf-8",
+            body: jrpc::http::Bytes::from_static(include_str!("../web/index.html").as_bytes()),
+        }],
+        ..HttpConfig::default()
+    };
+    let http = HttpServer::bind(settings.listen, server, config)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    Ok(Running {
+        http,
+        app,
+        new_development_key,
+        generated_signing_key,
+    })
+}
+
+/// Creates a development key if the database has none; returns it.
+async fn ensure_a_key(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    daily_bits: i64,
+    daily_requests: i64,
+) -> Result<Option<String>, String> {
+    let day = clock::day_of(clock.now());
+    if !store.list_keys(day).await.map_err(|e| e.to_string())?.is_empty() {
+        return Ok(None);
+    }
+    let api_key = keys::new_api_key().map_err(|e| e.to_string())?;
+    store
+        .create_key(new_key_record(
+            &api_key,
+            "development",
+            daily_bits,
+            daily_requests,
+            clock,
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(api_key))
+}
+
+/// The stored form of a new key.
+pub fn new_key_record(
+    api_key: &str,
+    name: &str,
+    daily_bits: i64,
+    daily_requests: i64,
+    clock: &dyn Clock,
+) -> NewKey {
+    NewKey {
+        key_hash: keys::storage_hash(api_key),
+        key_prefix: api_key[..8.min(api_key.len())].to_owned(),
+        hashed_api_key: keys::published_hash(api_key),
+        name: name.to_owned(),
+        daily_bits,
+        daily_requests,
+        created_at: clock.now().unix_timestamp(),
+    }
+}

@@ -1,0 +1,262 @@
+//! `randomd`: run the service, or manage its API keys and signing key from the command line.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use randomd::clock::{self, Clock, SystemClock};
+use randomd::config::{ServeArgs, Settings, StorageArgs};
+use randomd::store::{KeyRecord, KeyStatus, SqliteStore, Store};
+use tracing_subscriber::EnvFilter;
+
+/// A true random number service speaking the RANDOM.ORG JSON-RPC Release 1 API.
+///
+/// Without a command, `randomd` serves. Settings come from flags, then environment variables, then
+/// the --config file, then built-in defaults.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Examples:
+  randomd                                   serve on 127.0.0.1:8080 with ./randomd-data
+  randomd serve --listen 0.0.0.0:8080 --entropy rdseed
+  randomd keys create --name alice --bits 250000 --requests 1000
+  randomd keys list
+  randomd keys pause 3
+  randomd pubkey > randomd.pub.pem"
+)]
+struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API over HTTP (the default command).
+    Serve(ServeArgs),
+    /// Manage API keys, directly in the database (never over the network).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Print the public signing key (PEM), to verify signed results offline.
+    Pubkey,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Create a key and print it (it is shown only this once).
+    Create {
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Daily bit allowance.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(i64).range(0..))]
+        bits: i64,
+        /// Daily request allowance.
+        #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(i64).range(0..))]
+        requests: i64,
+    },
+    /// List keys with today's usage.
+    List,
+    /// Show one key (by id or by the key itself).
+    Show { key: String },
+    /// Pause a key (error 401 until started again).
+    Pause { key: String },
+    /// Stop a key (error 401 until started again).
+    Stop { key: String },
+    /// Start (resume) a key.
+    Start { key: String },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => serve(&cli.storage, &ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&cli.storage, &args).await,
+        Some(Command::Keys { action }) => keys(&cli.storage, action).await,
+        Some(Command::Pubkey) => pubkey(&cli.storage).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("randomd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
+    let settings = Settings::resolve(storage, args)?;
+    let running = randomd::start(&settings, Arc::new(SystemClock)).await?;
+    let url = format!("http://{}{}", running.http.local_addr(), randomd::RPC_PATH);
+    println!("randomd: RANDOM.ORG Release 1 API on {url}");
+    println!("  web page:     http://{}/", running.http.local_addr());
+    println!("  entropy:      {}", running.app.entropy.source_name());
+    println!("  database:     {}", settings.database.display());
+    let generated = if running.generated_signing_key {
+        " (generated now)"
+    } else {
+        ""
+    };
+    println!(
+        "  signing key:  {}{generated}; `randomd pubkey` prints the public half",
+        settings.signing_key.display()
+    );
+    let example_key = match &running.new_development_key {
+        Some(key) => {
+            println!("  development API key (created now, shown only this once): {key}");
+            key.clone()
+        }
+        None => {
+            println!("  API keys:     `randomd keys list`; create one with `randomd keys create`");
+            "YOUR-API-KEY".to_owned()
+        }
+    };
+    println!(
+        "try:\n  curl -s {url} -H 'Content-Type: application/json-rpc' -d \
+         '{{\"jsonrpc\":\"2.0\",\"method\":\"generateIntegers\",\"params\":{{\"apiKey\":\"{example_key}\",\
+         \"n\":6,\"min\":1,\"max\":6}},\"id\":1}}'"
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing calls in flight");
+    running.http.shutdown().await;
+    Ok(())
+}
+
+async fn open_store(storage: &StorageArgs) -> Result<(SqliteStore, Settings), String> {
+    let settings = Settings::resolve(storage, &ServeArgs::default())?;
+    let store = SqliteStore::open(&settings.database).map_err(|e| e.to_string())?;
+    Ok((store, settings))
+}
+
+async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
+    let (store, _) = open_store(storage).await?;
+    let clock = SystemClock;
+    let day = clock::day_of(clock.now());
+    match action {
+        KeysAction::Create { name, bits, requests } => {
+            let api_key = randomd::keys::new_api_key().map_err(|e| e.to_string())?;
+            let record = randomd::new_key_record(&api_key, &name, bits, requests, &clock);
+            let id = store.create_key(record).await.map_err(|e| e.to_string())?;
+            println!("{api_key}");
+            eprintln!("created key {id}: {bits} bits and {requests} requests a day; the key is shown only this once");
+        }
+        KeysAction::List => {
+            let keys = store.list_keys(day).await.map_err(|e| e.to_string())?;
+            println!(
+                "{:>4}  {:<9} {:<8} {:<16} {:>21} {:>17} {:>8}  created",
+                "id", "key", "status", "name", "bits left/daily", "requests left", "serial"
+            );
+            for key in keys {
+                println!(
+                    "{:>4}  {:<9} {:<8} {:<16} {:>21} {:>17} {:>8}  {}",
+                    key.id,
+                    format!("{}…", key.key_prefix),
+                    key.status.as_str(),
+                    key.name,
+                    format!("{}/{}", key.bits_left(), key.daily_bits),
+                    format!("{}/{}", key.requests_left(), key.daily_requests),
+                    key.last_serial,
+                    created(&key)
+                );
+            }
+        }
+        KeysAction::Show { key } => {
+            let record = find(&store, &key, day).await?;
+            println!("id:             {}", record.id);
+            println!("key:            {}… (stored hashed)", record.key_prefix);
+            println!("name:           {}", record.name);
+            println!("status:         {}", record.status.as_str());
+            println!("created:        {}", created(&record));
+            println!(
+                "bits left:      {} of {} today",
+                record.bits_left(),
+                record.daily_bits
+            );
+            println!(
+                "requests left:  {} of {} today",
+                record.requests_left(),
+                record.daily_requests
+            );
+            println!("total bits:     {}", record.total_bits);
+            println!("total requests: {}", record.total_requests);
+            println!("last serial:    {}", record.last_serial);
+            println!("hashedApiKey:   {}", record.hashed_api_key);
+        }
+        KeysAction::Pause { key } => set_status(&store, &key, day, KeyStatus::Paused).await?,
+        KeysAction::Stop { key } => set_status(&store, &key, day, KeyStatus::Stopped).await?,
+        KeysAction::Start { key } => set_status(&store, &key, day, KeyStatus::Running).await?,
+    }
+    Ok(())
+}
+
+fn created(key: &KeyRecord) -> String {
+    time::OffsetDateTime::from_unix_timestamp(key.created_at)
+        .map(clock::format_timestamp)
+        .unwrap_or_default()
+}
+
+/// A key by its id, or by the key itself.
+async fn find(store: &SqliteStore, key: &str, day: i64) -> Result<KeyRecord, String> {
+    let found = if let Ok(id) = key.parse::<i64>() {
+        store
+            .list_keys(day)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|k| k.id == id)
+    } else {
+        store
+            .find_key(randomd::keys::storage_hash(key), day)
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    found.ok_or_else(|| format!("no key {key:?} (give its id from `randomd keys list`, or the key itself)"))
+}
+
+async fn set_status(store: &SqliteStore, key: &str, day: i64, status: KeyStatus) -> Result<(), String> {
+    let record = find(store, key, day).await?;
+    store
+        .set_status(record.id, status)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("key {} is now {}", record.id, status.as_str());
+    Ok(())
+}
+
+async fn pubkey(storage: &StorageArgs) -> Result<(), String> {
+    let settings = Settings::resolve(storage, &ServeArgs::default())?;
+    let path = settings.signing_key.clone();
+    let (signer, generated) =
+        tokio::task::spawn_blocking(move || randomd::signing::Signer::load_or_generate(&path))
+            .await
+            .map_err(|e| e.to_string())??;
+    if generated {
+        eprintln!(
+            "generated a new signing key at {}",
+            settings.signing_key.display()
+        );
+    }
+    print!("{}", signer.public_key_pem());
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    if let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = terminate.recv() => {}
+        }
+        return;
+    }
+    let _ = ctrl_c.await;
+}

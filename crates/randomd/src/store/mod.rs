@@ -1,0 +1,155 @@
+//! Persistent state behind a trait: API keys, daily usage, totals and signed-result serial numbers.
+//!
+//! The trait is shaped for several instances sharing one database: every change that must stay exact
+//! (charging a request, taking a serial number) is one atomic operation of the store, never a read
+//! followed by a write in the service.
+
+mod sqlite;
+
+use std::fmt;
+
+use futures_util::future::BoxFuture;
+
+pub use sqlite::SqliteStore;
+
+use crate::keys::KeyHash;
+
+/// A key's status: only running keys are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyStatus {
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl KeyStatus {
+    /// The name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Running => "running",
+            KeyStatus::Paused => "paused",
+            KeyStatus::Stopped => "stopped",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<KeyStatus> {
+        match text {
+            "running" => Some(KeyStatus::Running),
+            "paused" => Some(KeyStatus::Paused),
+            "stopped" => Some(KeyStatus::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// A key as the service sees it on a given day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: i64,
+    pub key_hash: KeyHash,
+    pub key_prefix: String,
+    pub hashed_api_key: String,
+    pub name: String,
+    pub status: KeyStatus,
+    pub daily_bits: i64,
+    pub daily_requests: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub total_bits: i64,
+    pub total_requests: i64,
+    pub last_serial: i64,
+    /// Usage on the day asked for.
+    pub bits_used: i64,
+    pub requests_used: i64,
+}
+
+impl KeyRecord {
+    /// Bits left today.
+    pub fn bits_left(&self) -> i64 {
+        (self.daily_bits - self.bits_used).max(0)
+    }
+
+    /// Requests left today.
+    pub fn requests_left(&self) -> i64 {
+        (self.daily_requests - self.requests_used).max(0)
+    }
+}
+
+/// A key to create.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub key_hash: KeyHash,
+    pub key_prefix: String,
+    pub hashed_api_key: String,
+    pub name: String,
+    pub daily_bits: i64,
+    pub daily_requests: i64,
+    pub created_at: i64,
+}
+
+/// One billed request.
+#[derive(Debug, Clone, Copy)]
+pub struct Charge {
+    pub key_id: i64,
+    pub day: i64,
+    pub bits: i64,
+    /// Take the key's next serial number too.
+    pub signed: bool,
+}
+
+/// A charge that went through: what is left, and the serial number if one was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charged {
+    pub bits_left: i64,
+    pub requests_left: i64,
+    pub serial: Option<i64>,
+}
+
+/// Why a charge was refused; nothing was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NoSuchKey,
+    NotRunning,
+    /// Error 402: `[required, left]`.
+    OutOfRequests {
+        required: i64,
+        left: i64,
+    },
+    /// Error 403: `[required, left]`.
+    OutOfBits {
+        required: i64,
+        left: i64,
+    },
+}
+
+/// The store could not do its work (unreachable, corrupt, full disk...).
+#[derive(Debug, Clone)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store error: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Persistent state. Every method is atomic.
+pub trait Store: Send + Sync + 'static {
+    /// The key with this hash, with its usage on `day`.
+    fn find_key(&self, key_hash: KeyHash, day: i64) -> BoxFuture<'_, Result<Option<KeyRecord>, StoreError>>;
+
+    /// Bills one request of `bits` bits if the key is running and has the allowance left, and takes
+    /// the next serial number if asked. Durable before it returns.
+    fn charge(&self, charge: Charge) -> BoxFuture<'_, Result<Result<Charged, Refusal>, StoreError>>;
+
+    /// Creates a key; returns its id.
+    fn create_key(&self, key: NewKey) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// All keys with their usage on `day`, oldest first.
+    fn list_keys(&self, day: i64) -> BoxFuture<'_, Result<Vec<KeyRecord>, StoreError>>;
+
+    /// Sets a key's status; false if there is no such key.
+    fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>>;
+}

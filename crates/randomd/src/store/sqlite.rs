@@ -1,0 +1,483 @@
+//! The embedded store: SQLite in WAL mode with full fsync, written by one thread with group commit.
+//!
+//! Charges queue up while a commit is in progress and the next commit takes all of them at once, so
+//! every answer's usage is on disk before it is sent and a busy server pays one fsync per group.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::{Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError};
+use crate::keys::KeyHash;
+
+/// The schema's migrations, in order; `PRAGMA user_version` records how many are applied.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+/// The most charges one transaction takes.
+const GROUP_LIMIT: usize = 512;
+
+type ChargeReply = oneshot::Sender<Result<Result<Charged, Refusal>, StoreError>>;
+
+enum Job {
+    Charge(Charge, ChargeReply),
+    Other(Box<dyn FnOnce(&mut Connection) + Send>),
+}
+
+/// A SQLite database file served by a dedicated thread.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut connection =
+            Connection::open(path).map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+        configure(&connection)?;
+        migrate(&mut connection)?;
+        let (jobs, queue) = mpsc::channel();
+        thread::Builder::new()
+            .name("randomd-sqlite".into())
+            .spawn(move || serve(connection, queue))
+            .map_err(|e| StoreError(format!("cannot start the database thread: {e}")))?;
+        Ok(SqliteStore { jobs })
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.jobs.send(Job::Other(Box::new(move |connection| {
+            let _ = reply.send(job(connection).map_err(|e| StoreError(e.to_string())));
+        })));
+        Box::pin(async move {
+            sent.map_err(|_| StoreError("the database thread has stopped".into()))?;
+            answer
+                .await
+                .map_err(|_| StoreError("the database thread has stopped".into()))?
+        })
+    }
+}
+
+fn configure(connection: &Connection) -> Result<(), StoreError> {
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .and_then(|_| connection.busy_timeout(Duration::from_secs(10)))
+        .map_err(|e| StoreError(format!("cannot configure the database: {e}")))
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let error = |e: rusqlite::Error| StoreError(format!("migration failed: {e}"));
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(error)?;
+    let version: usize = transaction
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(error)?;
+    if version > MIGRATIONS.len() {
+        return Err(StoreError(format!(
+            "the database is at schema version {version}, newer than this randomd knows ({}); \
+             upgrade randomd or point it at another database",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        transaction.execute_batch(migration).map_err(error)?;
+        transaction
+            .pragma_update(None, "user_version", index + 1)
+            .map_err(error)?;
+    }
+    transaction.commit().map_err(error)
+}
+
+fn serve(mut connection: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut charges = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Charge(charge, reply) => charges.push((charge, reply)),
+                Job::Other(job) => job(&mut connection),
+            }
+            if charges.len() < GROUP_LIMIT {
+                next = queue.try_recv().ok();
+            }
+        }
+        if !charges.is_empty() {
+            commit_charges(&mut connection, charges);
+        }
+    }
+}
+
+/// Applies a group of charges in one transaction, then answers each.
+fn commit_charges(connection: &mut Connection, charges: Vec<(Charge, ChargeReply)>) {
+    let outcome = (|| -> Result<Vec<Result<Charged, Refusal>>, rusqlite::Error> {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let results = charges
+            .iter()
+            .map(|(charge, _)| apply_charge(&transaction, charge))
+            .collect::<Result<_, _>>()?;
+        transaction.commit()?;
+        Ok(results)
+    })();
+    match outcome {
+        Ok(results) => {
+            for ((_, reply), result) in charges.into_iter().zip(results) {
+                let _ = reply.send(Ok(result));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "charge transaction failed");
+            for (_, reply) in charges {
+                let _ = reply.send(Err(StoreError(error.to_string())));
+            }
+        }
+    }
+}
+
+fn apply_charge(
+    connection: &Connection,
+    charge: &Charge,
+) -> Result<Result<Charged, Refusal>, rusqlite::Error> {
+    let key = connection
+        .query_row(
+            "SELECT status, daily_bits, daily_requests FROM api_keys WHERE id = ?1",
+            [charge.key_id],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((status, daily_bits, daily_requests)) = key else {
+        return Ok(Err(Refusal::NoSuchKey));
+    };
+    if KeyStatus::parse(&status) != Some(KeyStatus::Running) {
+        return Ok(Err(Refusal::NotRunning));
+    }
+    let (bits_used, requests_used) = connection
+        .query_row(
+            "SELECT bits, requests FROM daily_usage WHERE key_id = ?1 AND day = ?2",
+            [charge.key_id, charge.day],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, 0));
+    let requests_left = (daily_requests - requests_used).max(0);
+    if requests_left < 1 {
+        return Ok(Err(Refusal::OutOfRequests {
+            required: 1,
+            left: requests_left,
+        }));
+    }
+    let bits_left = (daily_bits - bits_used).max(0);
+    if charge.bits > bits_left {
+        return Ok(Err(Refusal::OutOfBits {
+            required: charge.bits,
+            left: bits_left,
+        }));
+    }
+    connection.execute(
+        "INSERT INTO daily_usage (key_id, day, bits, requests) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (key_id, day) DO UPDATE SET bits = bits + excluded.bits, requests = requests + 1",
+        [charge.key_id, charge.day, charge.bits],
+    )?;
+    let serial = connection.query_row(
+        "UPDATE api_keys SET total_bits = total_bits + ?2, total_requests = total_requests + 1,
+                last_serial = last_serial + ?3
+         WHERE id = ?1 RETURNING last_serial",
+        [charge.key_id, charge.bits, i64::from(charge.signed)],
+        |row| row.get::<_, i64>(0),
+    )?;
+    Ok(Ok(Charged {
+        bits_left: bits_left - charge.bits,
+        requests_left: requests_left - 1,
+        serial: charge.signed.then_some(serial),
+    }))
+}
+
+const KEY_COLUMNS: &str = "k.id, k.key_hash, k.key_prefix, k.hashed_api_key, k.name, k.status, k.daily_bits,
+    k.daily_requests, k.created_at, k.total_bits, k.total_requests, k.last_serial,
+    COALESCE(u.bits, 0), COALESCE(u.requests, 0)";
+
+fn key_record(row: &rusqlite::Row<'_>) -> Result<KeyRecord, rusqlite::Error> {
+    let hash: Vec<u8> = row.get(1)?;
+    let status: String = row.get(5)?;
+    let bad =
+        |what: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into());
+    Ok(KeyRecord {
+        id: row.get(0)?,
+        key_hash: hash
+            .try_into()
+            .map_err(|_| bad("key hash is not 32 bytes".into()))?,
+        key_prefix: row.get(2)?,
+        hashed_api_key: row.get(3)?,
+        name: row.get(4)?,
+        status: KeyStatus::parse(&status).ok_or_else(|| bad(format!("unknown status {status}")))?,
+        daily_bits: row.get(6)?,
+        daily_requests: row.get(7)?,
+        created_at: row.get(8)?,
+        total_bits: row.get(9)?,
+        total_requests: row.get(10)?,
+        last_serial: row.get(11)?,
+        bits_used: row.get(12)?,
+        requests_used: row.get(13)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn find_key(&self, key_hash: KeyHash, day: i64) -> BoxFuture<'_, Result<Option<KeyRecord>, StoreError>> {
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    &format!(
+                        "SELECT {KEY_COLUMNS} FROM api_keys k
+                         LEFT JOIN daily_usage u ON u.key_id = k.id AND u.day = ?2 WHERE k.key_hash = ?1"
+                    ),
+                    params![&key_hash[..], day],
+                    key_record,
+                )
+                .optional()
+        })
+    }
+
+    fn charge(&self, charge: Charge) -> BoxFuture<'_, Result<Result<Charged, Refusal>, StoreError>> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.jobs.send(Job::Charge(charge, reply));
+        Box::pin(async move {
+            sent.map_err(|_| StoreError("the database thread has stopped".into()))?;
+            answer
+                .await
+                .map_err(|_| StoreError("the database thread has stopped".into()))?
+        })
+    }
+
+    fn create_key(&self, key: NewKey) -> BoxFuture<'_, Result<i64, StoreError>> {
+        self.run(move |connection| {
+            connection.execute(
+                "INSERT INTO api_keys (key_hash, key_prefix, hashed_api_key, name, status, daily_bits,
+                                       daily_requests, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
+                params![
+                    &key.key_hash[..],
+                    key.key_prefix,
+                    key.hashed_api_key,
+                    key.name,
+                    key.daily_bits,
+                    key.daily_requests,
+                    key.created_at
+                ],
+            )?;
+            Ok(connection.last_insert_rowid())
+        })
+    }
+
+    fn list_keys(&self, day: i64) -> BoxFuture<'_, Result<Vec<KeyRecord>, StoreError>> {
+        self.run(move |connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {KEY_COLUMNS} FROM api_keys k
+                 LEFT JOIN daily_usage u ON u.key_id = k.id AND u.day = ?1 ORDER BY k.id"
+            ))?;
+            let rows = statement.query_map([day], key_record)?;
+            rows.collect()
+        })
+    }
+
+    fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.run(move |connection| {
+            let changed = connection.execute(
+                "UPDATE api_keys SET status = ?2 WHERE id = ?1",
+                params![key_id, status.as_str()],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_key(hash_byte: u8, bits: i64, requests: i64) -> NewKey {
+        NewKey {
+            key_hash: [hash_byte; 32],
+            key_prefix: "abcd".into(),
+            hashed_api_key: "h".into(),
+            name: "test".into(),
+            daily_bits: bits,
+            daily_requests: requests,
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn charges_respect_allowances_and_serials_never_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let id = store.create_key(new_key(1, 100, 3)).await.unwrap();
+        let charge = |bits, signed| Charge {
+            key_id: id,
+            day: 10,
+            bits,
+            signed,
+        };
+
+        assert_eq!(
+            store.charge(charge(60, true)).await.unwrap(),
+            Ok(Charged {
+                bits_left: 40,
+                requests_left: 2,
+                serial: Some(1)
+            })
+        );
+        assert_eq!(
+            store.charge(charge(41, true)).await.unwrap(),
+            Err(Refusal::OutOfBits {
+                required: 41,
+                left: 40
+            })
+        );
+        assert_eq!(
+            store.charge(charge(40, false)).await.unwrap(),
+            Ok(Charged {
+                bits_left: 0,
+                requests_left: 1,
+                serial: None
+            })
+        );
+        assert_eq!(
+            store.charge(charge(0, true)).await.unwrap().unwrap().serial,
+            Some(2),
+            "no gap after a refusal"
+        );
+        assert_eq!(
+            store.charge(charge(0, true)).await.unwrap(),
+            Err(Refusal::OutOfRequests { required: 1, left: 0 })
+        );
+
+        // A new day resets the allowances; totals keep counting.
+        let next_day = Charge {
+            day: 11,
+            ..charge(10, true)
+        };
+        assert_eq!(
+            store.charge(next_day).await.unwrap(),
+            Ok(Charged {
+                bits_left: 90,
+                requests_left: 2,
+                serial: Some(3)
+            })
+        );
+        let record = store.find_key([1; 32], 11).await.unwrap().unwrap();
+        assert_eq!(
+            (record.total_bits, record.total_requests, record.last_serial),
+            (110, 4, 3)
+        );
+        assert_eq!((record.bits_used, record.requests_used), (10, 1));
+
+        assert!(store.set_status(id, KeyStatus::Paused).await.unwrap());
+        assert_eq!(
+            store.charge(charge(1, false)).await.unwrap(),
+            Err(Refusal::NotRunning)
+        );
+        assert!(!store.set_status(999, KeyStatus::Paused).await.unwrap());
+        assert_eq!(
+            store
+                .charge(Charge {
+                    key_id: 999,
+                    ..charge(1, false)
+                })
+                .await
+                .unwrap(),
+            Err(Refusal::NoSuchKey)
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_charges_never_exceed_the_allowance() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let id = store.create_key(new_key(2, 1000, 1_000_000)).await.unwrap();
+        let tasks: Vec<_> = (0..300)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .charge(Charge {
+                            key_id: id,
+                            day: 1,
+                            bits: 7,
+                            signed: true,
+                        })
+                        .await
+                })
+            })
+            .collect();
+        let mut serials = Vec::new();
+        for task in tasks {
+            if let Ok(charged) = task.await.unwrap().unwrap() {
+                serials.push(charged.serial.unwrap());
+            }
+        }
+        assert_eq!(serials.len(), 1000 / 7);
+        serials.sort_unstable();
+        assert_eq!(serials, (1..=serials.len() as i64).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn state_survives_reopening_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            let id = store.create_key(new_key(3, 100, 100)).await.unwrap();
+            store
+                .charge(Charge {
+                    key_id: id,
+                    day: 1,
+                    bits: 5,
+                    signed: true,
+                })
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let record = store.find_key([3; 32], 1).await.unwrap().unwrap();
+        assert_eq!((record.bits_used, record.last_serial), (5, 1));
+        drop(store);
+
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let error = SqliteStore::open(&path).unwrap_err();
+        assert!(error.0.contains("schema version 99"), "{error}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        std::fs::write(
+            &path,
+            b"this is not a database, just some text that is long enough",
+        )
+        .unwrap();
+        assert!(SqliteStore::open(&path).is_err());
+    }
+}
