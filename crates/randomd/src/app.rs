@@ -138,7 +138,9 @@ impl App {
             return Err(errors::malformed("random"));
         };
         let signature = params.string("signature")?;
-        let authentic = self.signer.verify(&random.to_compact_bytes(), signature);
+        let authentic = self
+            .signer
+            .verify(&signed_order(random).to_compact_bytes(), signature);
         Ok(OrderedJson::Object(vec![member("authenticity", authentic)]))
     }
 
@@ -176,6 +178,27 @@ impl App {
             .map_err(|e| ErrorObject::internal(e.to_string()))?
             .map_err(unavailable)
     }
+}
+
+/// `random` with its members in the order they were signed in, whatever order the client kept them
+/// in (many JSON libraries sort object members). Unknown shapes are left as they are.
+fn signed_order(random: &OrderedJson) -> OrderedJson {
+    let (OrderedJson::Object(members), Some(kind)) = (
+        random,
+        random
+            .get("method")
+            .and_then(OrderedJson::as_str)
+            .and_then(Kind::from_signed_name),
+    ) else {
+        return random.clone();
+    };
+    let order = kind.signed_members();
+    if members.len() != order.len() || !members.iter().all(|(name, _)| order.contains(&name.as_str())) {
+        return random.clone();
+    }
+    let mut sorted = members.clone();
+    sorted.sort_by_key(|(name, _)| order.iter().position(|known| known == name));
+    OrderedJson::Object(sorted)
 }
 
 fn refused(refusal: Refusal) -> ErrorObject {

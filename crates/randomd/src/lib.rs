@@ -21,7 +21,7 @@ use jrpc::http::{HttpConfig, HttpServer, Page};
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::entropy::Entropy;
+use crate::entropy::{Entropy, EntropySource};
 use crate::signing::Signer;
 use crate::store::{NewKey, SqliteStore, Store};
 
@@ -39,10 +39,20 @@ pub struct Running {
     pub generated_signing_key: bool,
 }
 
-/// Opens the store and the signing key, and starts serving.
+/// Opens the store, the entropy source and the signing key, and starts serving.
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Running, String> {
+    let source = settings.entropy.open().map_err(|e| e.to_string())?;
+    start_with_source(settings, clock, source).await
+}
+
+/// Like [`start`], with an entropy source given by the caller (tests use broken ones).
+pub async fn start_with_source(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    source: Box<dyn EntropySource>,
+) -> Result<Running, String> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.database).map_err(|e| e.to_string())?);
-    let entropy = Arc::new(Entropy::new(settings.entropy.open().map_err(|e| e.to_string())?));
+    let entropy = Arc::new(Entropy::new(source));
     let signing_key = settings.signing_key.clone();
     let (signer, generated_signing_key) =
         tokio::task::spawn_blocking(move || Signer::load_or_generate(&signing_key))

@@ -85,6 +85,79 @@ impl Kind {
         }
     }
 
+    /// The members of a signed result's `random`, in the order they are signed.
+    pub fn signed_members(self) -> &'static [&'static str] {
+        match self {
+            Kind::Integers => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "min",
+                "max",
+                "replacement",
+                "base",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+            Kind::DecimalFractions => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "decimalPlaces",
+                "replacement",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+            Kind::Gaussians => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "mean",
+                "standardDeviation",
+                "significantDigits",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+            Kind::Strings => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "length",
+                "characters",
+                "replacement",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+            Kind::Uuids => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+            Kind::Blobs => &[
+                "method",
+                "hashedApiKey",
+                "n",
+                "size",
+                "format",
+                "data",
+                "completionTime",
+                "serialNumber",
+            ],
+        }
+    }
+
+    /// The generator whose signed method has this name.
+    pub fn from_signed_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.signed_name() == name)
+    }
+
     /// Every generator.
     pub const ALL: [Kind; 6] = [
         Kind::Integers,
@@ -348,6 +421,39 @@ impl Generate {
                 member("size", (*size).into()),
                 member("format", format.name().into()),
             ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_echo_follows_the_signed_member_order() {
+        let key = r#""apiKey":"k""#;
+        let params = [
+            (Kind::Integers, format!(r#"{{{key},"n":1,"min":1,"max":2}}"#)),
+            (
+                Kind::DecimalFractions,
+                format!(r#"{{{key},"n":1,"decimalPlaces":2}}"#),
+            ),
+            (
+                Kind::Gaussians,
+                format!(r#"{{{key},"n":1,"mean":0,"standardDeviation":1,"significantDigits":3}}"#),
+            ),
+            (
+                Kind::Strings,
+                format!(r#"{{{key},"n":1,"length":2,"characters":"ab"}}"#),
+            ),
+            (Kind::Uuids, format!(r#"{{{key},"n":1}}"#)),
+            (Kind::Blobs, format!(r#"{{{key},"n":1,"size":8}}"#)),
+        ];
+        for (kind, params) in params {
+            let request = Generate::parse(kind, Some(&params)).unwrap().request;
+            let echoed: Vec<String> = request.echo().into_iter().map(|(name, _)| name).collect();
+            let members = kind.signed_members();
+            assert_eq!(echoed, members[2..members.len() - 3], "{kind:?}");
         }
     }
 }
