@@ -124,7 +124,7 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
          '{{\"jsonrpc\":\"2.0\",\"method\":\"generateIntegers\",\"params\":{{\"apiKey\":\"{example_key}\",\
          \"n\":6,\"min\":1,\"max\":6}},\"id\":1}}'"
     );
-    shutdown_signal().await;
+    jrpc::transport::shutdown_signal().await;
     tracing::info!("shutting down: finishing calls in flight");
     running.http.shutdown().await;
     Ok(())
@@ -246,17 +246,4 @@ async fn pubkey(storage: &StorageArgs) -> Result<(), String> {
     }
     print!("{}", signer.public_key_pem());
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    if let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = terminate.recv() => {}
-        }
-        return;
-    }
-    let _ = ctrl_c.await;
 }

@@ -2,6 +2,7 @@
 //!
 //! Charges queue up while a commit is in progress and the next commit takes all of them at once, so
 //! every answer's usage is on disk before it is sent and a busy server pays one fsync per group.
+//! Reads run on a second connection and thread: WAL lets them proceed while the writer waits on fsync.
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -28,10 +29,11 @@ enum Job {
     Other(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
-/// A SQLite database file served by a dedicated thread.
+/// A SQLite database file served by a writer thread and a reader thread.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
+    reads: mpsc::Sender<Job>,
 }
 
 impl SqliteStore {
@@ -41,33 +43,62 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let mut connection =
-            Connection::open(path).map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+        let open =
+            || Connection::open(path).map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())));
+        let mut connection = open()?;
         configure(&connection)?;
         migrate(&mut connection)?;
-        let (jobs, queue) = mpsc::channel();
-        thread::Builder::new()
-            .name("randomd-sqlite".into())
-            .spawn(move || serve(connection, queue))
-            .map_err(|e| StoreError(format!("cannot start the database thread: {e}")))?;
-        Ok(SqliteStore { jobs })
+        let reader = open()?;
+        configure(&reader)?;
+        let spawn = |name: &str, connection: Connection| {
+            let (jobs, queue) = mpsc::channel();
+            thread::Builder::new()
+                .name(name.into())
+                .spawn(move || serve(connection, queue))
+                .map(|_| jobs)
+                .map_err(|e| StoreError(format!("cannot start the database thread: {e}")))
+        };
+        Ok(SqliteStore {
+            jobs: spawn("randomd-sqlite-writer", connection)?,
+            reads: spawn("randomd-sqlite-reader", reader)?,
+        })
     }
 
-    fn run<T: Send + 'static>(
+    /// Runs `job` on the writer's connection.
+    fn write<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
-        let (reply, answer) = oneshot::channel();
-        let sent = self.jobs.send(Job::Other(Box::new(move |connection| {
-            let _ = reply.send(job(connection).map_err(|e| StoreError(e.to_string())));
-        })));
-        Box::pin(async move {
-            sent.map_err(|_| StoreError("the database thread has stopped".into()))?;
-            answer
-                .await
-                .map_err(|_| StoreError("the database thread has stopped".into()))?
-        })
+        run_on(&self.jobs, job)
     }
+
+    /// Runs `job` on the reader's connection.
+    fn read<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        run_on(&self.reads, job)
+    }
+}
+
+fn run_on<T: Send + 'static>(
+    queue: &mpsc::Sender<Job>,
+    job: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+) -> BoxFuture<'static, Result<T, StoreError>> {
+    let (reply, answer) = oneshot::channel();
+    let sent = queue.send(Job::Other(Box::new(move |connection| {
+        let _ = reply.send(job(connection).map_err(|e| StoreError(e.to_string())));
+    })));
+    Box::pin(reply_of(sent.is_ok(), answer))
+}
+
+/// The answer of a job sent (or not) to a database thread.
+async fn reply_of<T>(sent: bool, answer: oneshot::Receiver<Result<T, StoreError>>) -> Result<T, StoreError> {
+    let stopped = || StoreError("the database thread has stopped".into());
+    if !sent {
+        return Err(stopped());
+    }
+    answer.await.map_err(|_| stopped())?
 }
 
 fn configure(connection: &Connection) -> Result<(), StoreError> {
@@ -241,7 +272,7 @@ fn key_record(row: &rusqlite::Row<'_>) -> Result<KeyRecord, rusqlite::Error> {
 
 impl Store for SqliteStore {
     fn find_key(&self, key_hash: KeyHash, day: i64) -> BoxFuture<'_, Result<Option<KeyRecord>, StoreError>> {
-        self.run(move |connection| {
+        self.read(move |connection| {
             connection
                 .query_row(
                     &format!(
@@ -257,17 +288,12 @@ impl Store for SqliteStore {
 
     fn charge(&self, charge: Charge) -> BoxFuture<'_, Result<Result<Charged, Refusal>, StoreError>> {
         let (reply, answer) = oneshot::channel();
-        let sent = self.jobs.send(Job::Charge(charge, reply));
-        Box::pin(async move {
-            sent.map_err(|_| StoreError("the database thread has stopped".into()))?;
-            answer
-                .await
-                .map_err(|_| StoreError("the database thread has stopped".into()))?
-        })
+        let sent = self.jobs.send(Job::Charge(charge, reply)).is_ok();
+        Box::pin(reply_of(sent, answer))
     }
 
     fn create_key(&self, key: NewKey) -> BoxFuture<'_, Result<i64, StoreError>> {
-        self.run(move |connection| {
+        self.write(move |connection| {
             connection.execute(
                 "INSERT INTO api_keys (key_hash, key_prefix, hashed_api_key, name, status, daily_bits,
                                        daily_requests, created_at)
@@ -287,7 +313,7 @@ impl Store for SqliteStore {
     }
 
     fn list_keys(&self, day: i64) -> BoxFuture<'_, Result<Vec<KeyRecord>, StoreError>> {
-        self.run(move |connection| {
+        self.read(move |connection| {
             let mut statement = connection.prepare(&format!(
                 "SELECT {KEY_COLUMNS} FROM api_keys k
                  LEFT JOIN daily_usage u ON u.key_id = k.id AND u.day = ?1 ORDER BY k.id"
@@ -298,7 +324,7 @@ impl Store for SqliteStore {
     }
 
     fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.run(move |connection| {
+        self.write(move |connection| {
             let changed = connection.execute(
                 "UPDATE api_keys SET status = ?2 WHERE id = ?1",
                 params![key_id, status.as_str()],

@@ -1,0 +1,171 @@
+//! The `randomd` command line: key management end to end, and every kind of bad input gives a clear
+//! one-line error and a failing exit status, never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn randomd(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_randomd"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("RANDOMD_LISTEN")
+        .output()
+        .expect("randomd runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_clear_failure(output: &Output, expected: &str) {
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "succeeded: {stderr}");
+    assert!(stderr.contains(expected), "expected {expected:?} in: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+}
+
+#[test]
+fn keys_are_created_listed_shown_paused_and_started() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let created = randomd(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--name",
+            "alice",
+            "--bits",
+            "5000",
+            "--requests",
+            "7",
+        ],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let key = text(&created.stdout).trim().to_owned();
+    assert!(randomd::keys::looks_like_key(&key), "{key}");
+
+    let listed = text(&randomd(dir.path(), &["keys", "list"]).stdout);
+    assert!(
+        listed.contains("alice") && listed.contains("running") && listed.contains("5000/5000"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&key), "the full key must not be shown again");
+
+    let shown = text(&randomd(dir.path(), &["keys", "show", &key]).stdout);
+    assert!(
+        shown.contains("alice") && shown.contains(&randomd::keys::published_hash(&key)),
+        "{shown}"
+    );
+
+    assert!(randomd(dir.path(), &["keys", "pause", "1"]).status.success());
+    assert!(text(&randomd(dir.path(), &["keys", "show", "1"]).stdout).contains("paused"));
+    assert!(randomd(dir.path(), &["keys", "stop", &key]).status.success());
+    assert!(text(&randomd(dir.path(), &["keys", "show", "1"]).stdout).contains("stopped"));
+    assert!(randomd(dir.path(), &["keys", "start", "1"]).status.success());
+    assert!(text(&randomd(dir.path(), &["keys", "show", "1"]).stdout).contains("running"));
+}
+
+#[test]
+fn pubkey_prints_a_pem_public_key_and_keeps_the_private_key_private() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = randomd(dir.path(), &["pubkey"]);
+    assert!(output.status.success());
+    let pem = text(&output.stdout);
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n") && pem.ends_with("-----END PUBLIC KEY-----\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("signing-key.pem"))
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(
+        text(&randomd(dir.path(), &["pubkey"]).stdout),
+        pem,
+        "the same key on the next run"
+    );
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases: &[(&[&str], &str)] = &[
+        (&["serve", "--listen", "nonsense"], "invalid value 'nonsense'"),
+        (&["serve", "--entropy", "dice"], "invalid value 'dice'"),
+        (&["serve", "--daily-bits", "many"], "invalid value 'many'"),
+        (&["keys", "create", "--bits", "-5"], "-5"),
+        (&["keys", "pause", "999"], "no key \"999\""),
+        (
+            &["keys", "show", "00000000-0000-0000-0000-000000000000"],
+            "no key",
+        ),
+        (&["keys", "explode"], "unrecognized subcommand"),
+        (&["frobnicate"], "unrecognized subcommand"),
+        (
+            &["--config", "/nonexistent/randomd.toml", "keys", "list"],
+            "cannot read /nonexistent/randomd.toml",
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_clear_failure(&randomd(dir.path(), args), expected);
+    }
+}
+
+#[test]
+fn bad_files_are_clear_errors_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("randomd.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nlisten_typo = 1\n").expect("write");
+    assert_clear_failure(
+        &randomd(
+            dir.path(),
+            &["--config", config.to_str().expect("utf-8"), "serve"],
+        ),
+        "unknown field",
+    );
+
+    let key = dir.path().join("garbage.pem");
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    assert_clear_failure(
+        &randomd(
+            dir.path(),
+            &["--signing-key", key.to_str().expect("utf-8"), "pubkey"],
+        ),
+        "signing key",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).expect("still there"),
+        "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+        "a bad key file is never overwritten"
+    );
+
+    let database = dir.path().join("corrupt.sqlite3");
+    std::fs::write(&database, vec![0x42u8; 8192]).expect("write");
+    assert_clear_failure(
+        &randomd(
+            dir.path(),
+            &["--database", database.to_str().expect("utf-8"), "keys", "list"],
+        ),
+        "randomd:",
+    );
+    assert_eq!(
+        std::fs::read(&database).expect("still there"),
+        vec![0x42u8; 8192],
+        "not overwritten"
+    );
+
+    assert_clear_failure(
+        &randomd(
+            dir.path(),
+            &["--database", "/proc/randomd/db.sqlite3", "keys", "list"],
+        ),
+        "cannot",
+    );
+}
