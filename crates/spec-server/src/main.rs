@@ -1,31 +1,57 @@
-//! `spec-server`: serves the specification's example methods over HTTP.
+//! `spec-server`: serves the specification's example methods over HTTP and WebSocket, and
+//! optionally TCP, a Unix socket, or stdio.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use jrpc::http::{HttpConfig, HttpServer};
+use jrpc::transport::{Framing, StreamConfig, StreamServer};
 use tracing_subscriber::EnvFilter;
 
 /// Serves the JSON-RPC 2.0 specification's example methods (subtract, sum, update, notify_hello,
-/// notify_sum, get_data) over HTTP.
+/// notify_sum, get_data).
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Example:\n  spec-server --listen 127.0.0.1:8545\n  \
-curl -s http://127.0.0.1:8545/ -H 'Content-Type: application/json' \\\n    \
--d '{\"jsonrpc\":\"2.0\",\"method\":\"subtract\",\"params\":[42,23],\"id\":1}'"
+    after_help = "Examples:
+  spec-server --listen 127.0.0.1:8545                  HTTP and WebSocket (ws://127.0.0.1:8545/)
+  spec-server --tcp 127.0.0.1:8546 --unix /tmp/spec.sock
+  spec-server --stdio --framing content-length         speak on stdin/stdout, as a language server
+  curl -s http://127.0.0.1:8545/ -H 'Content-Type: application/json' \\
+    -d '{\"jsonrpc\":\"2.0\",\"method\":\"subtract\",\"params\":[42,23],\"id\":1}'"
 )]
 struct Args {
-    /// Address and port to listen on.
+    /// Address and port for HTTP and WebSocket.
     #[arg(long, short, default_value = "127.0.0.1:8545", env = "SPEC_SERVER_LISTEN")]
     listen: SocketAddr,
-    /// The HTTP path that answers JSON-RPC.
+    /// The HTTP path that answers JSON-RPC (and accepts WebSocket upgrades).
     #[arg(long, default_value = "/")]
     path: String,
+    /// Also serve newline-delimited (or --framing) JSON-RPC on this TCP address.
+    #[arg(long, value_name = "ADDR:PORT")]
+    tcp: Option<SocketAddr>,
+    /// Also serve on a Unix domain socket at this path.
+    #[arg(long, value_name = "PATH")]
+    unix: Option<PathBuf>,
+    /// Serve on stdin/stdout only (no network); logs go to stderr.
+    #[arg(long)]
+    stdio: bool,
+    /// Framing for --tcp, --unix and --stdio.
+    #[arg(long, value_enum, default_value_t = FramingArg::Newline)]
+    framing: FramingArg,
     /// Answer JSON-RPC 1.0 requests (no "jsonrpc" member) in 1.0 form.
     #[arg(long)]
     accept_v1: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FramingArg {
+    /// One JSON text per line.
+    Newline,
+    /// `Content-Length` headers, as language servers use.
+    ContentLength,
 }
 
 #[tokio::main]
@@ -42,25 +68,74 @@ async fn main() -> ExitCode {
     let server = jrpc::Server::builder()
         .accept_v1(args.accept_v1)
         .build(spec_server::methods());
+    let framing = match args.framing {
+        FramingArg::Newline => Framing::NewlineDelimited,
+        FramingArg::ContentLength => Framing::ContentLength,
+    };
+    let stream_config = StreamConfig {
+        framing,
+        ..StreamConfig::default()
+    };
+    if args.stdio {
+        jrpc::transport::serve_stdio(server, &stream_config).await;
+        return ExitCode::SUCCESS;
+    }
+
     let config = HttpConfig {
         path: args.path.clone(),
         ..HttpConfig::default()
     };
-    let running = match HttpServer::bind(args.listen, server, config).await {
+    let http = match HttpServer::bind(args.listen, server.clone(), config).await {
         Ok(running) => running,
         Err(error) => {
             eprintln!("error: cannot listen on {}: {error}", args.listen);
             return ExitCode::FAILURE;
         }
     };
-    let url = format!("http://{}{}", running.local_addr(), args.path);
-    println!("spec-server: JSON-RPC 2.0 on {url}");
+    let url = format!("http://{}{}", http.local_addr(), args.path);
+    println!(
+        "spec-server: JSON-RPC 2.0 on {url} (WebSocket: ws://{}{})",
+        http.local_addr(),
+        args.path
+    );
+    let mut streams = Vec::new();
+    if let Some(addr) = args.tcp {
+        match StreamServer::bind_tcp(addr, server.clone(), stream_config.clone()).await {
+            Ok(running) => {
+                println!("spec-server: TCP on {}", running.local_addr().unwrap_or(addr));
+                streams.push(running);
+            }
+            Err(error) => {
+                eprintln!("error: cannot listen on TCP {addr}: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    #[cfg(unix)]
+    if let Some(path) = &args.unix {
+        match StreamServer::bind_unix(path, server.clone(), stream_config.clone()) {
+            Ok(running) => {
+                println!("spec-server: Unix socket at {}", path.display());
+                streams.push(running);
+            }
+            Err(error) => {
+                eprintln!("error: cannot listen on {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     println!(
         "try: curl -s {url} -H 'Content-Type: application/json' \
          -d '{{\"jsonrpc\":\"2.0\",\"method\":\"subtract\",\"params\":[42,23],\"id\":1}}'"
     );
     jrpc::transport::shutdown_signal().await;
     tracing::info!("shutting down: finishing calls in flight");
-    running.shutdown().await;
+    for stream in streams {
+        stream.shutdown().await;
+    }
+    http.shutdown().await;
+    if let Some(path) = &args.unix {
+        let _ = std::fs::remove_file(path);
+    }
     ExitCode::SUCCESS
 }

@@ -10,12 +10,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use jrpc::http::{HttpConfig, HttpServer};
+use jrpc::transport::{Framing, StreamConfig, StreamServer};
 use jrpc::{ErrorObject, Limits, Methods, Params, Server};
 use serde_json::Value;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
 #[derive(Debug)]
 enum Expected {
@@ -267,5 +270,231 @@ async fn conformance_over_http() {
             }
         }
         running.shutdown().await;
+    }
+}
+
+/// A persistent connection to a server, whatever carries it.
+enum Channel {
+    Stream {
+        reader: Box<dyn AsyncBufRead + Unpin + Send>,
+        writer: Box<dyn AsyncWrite + Unpin + Send>,
+        framing: Framing,
+    },
+    WebSocket(Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>),
+}
+
+impl Channel {
+    async fn send(&mut self, message: &str) {
+        match self {
+            Channel::Stream {
+                writer,
+                framing: Framing::NewlineDelimited,
+                ..
+            } => {
+                // One line per message: JSON whitespace may be a space instead of a newline.
+                writer
+                    .write_all(format!("{}\n", message.replace('\n', " ")).as_bytes())
+                    .await
+                    .expect("write");
+            }
+            Channel::Stream {
+                writer,
+                framing: Framing::ContentLength,
+                ..
+            } => {
+                let framed = format!("Content-Length: {}\r\n\r\n{message}", message.len());
+                writer.write_all(framed.as_bytes()).await.expect("write");
+            }
+            Channel::WebSocket(socket) => socket.send(message.to_owned().into()).await.expect("send"),
+        }
+    }
+
+    async fn receive(&mut self) -> String {
+        let receive = async {
+            match self {
+                Channel::Stream {
+                    reader,
+                    framing: Framing::NewlineDelimited,
+                    ..
+                } => {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).await.expect("read");
+                    line.trim_end().to_owned()
+                }
+                Channel::Stream {
+                    reader,
+                    framing: Framing::ContentLength,
+                    ..
+                } => {
+                    let mut length = None;
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).await.expect("read");
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(value) = line.strip_prefix("Content-Length:") {
+                            length = Some(value.trim().parse::<usize>().expect("length"));
+                        }
+                    }
+                    let mut body = vec![0u8; length.expect("a Content-Length header")];
+                    reader.read_exact(&mut body).await.expect("body");
+                    String::from_utf8(body).expect("UTF-8")
+                }
+                Channel::WebSocket(socket) => loop {
+                    match socket.next().await.expect("a message").expect("a frame") {
+                        tokio_tungstenite::tungstenite::Message::Text(text) => break text.to_string(),
+                        tokio_tungstenite::tungstenite::Message::Binary(bytes) => {
+                            break String::from_utf8(bytes.to_vec()).expect("UTF-8")
+                        }
+                        _ => continue,
+                    }
+                },
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), receive)
+            .await
+            .expect("a reply in time")
+    }
+}
+
+/// Runs every case of a script over one persistent connection. After a case that expects no reply,
+/// a sentinel call proves that nothing was sent: the next reply must be the sentinel's.
+async fn run_over(channel: &mut Channel, name: &str, script: &Script, transport: &str) {
+    for (index, case) in script.cases.iter().enumerate() {
+        channel.send(&case.request).await;
+        if let Expected::Nothing = case.expected {
+            let sentinel = format!(r#"{{"jsonrpc":"2.0","method":"get_data","id":"sentinel-{index}"}}"#);
+            channel.send(&sentinel).await;
+            let reply = channel.receive().await;
+            assert_eq!(
+                reply,
+                format!(r#"{{"jsonrpc":"2.0","result":["hello",5],"id":"sentinel-{index}"}}"#),
+                "{name}:{} over {transport}: something was sent back for a notification",
+                case.line
+            );
+            continue;
+        }
+        let reply = channel.receive().await;
+        check(case, name, transport, Some(reply.as_bytes()));
+    }
+}
+
+fn split_stream<T: tokio::io::AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: T,
+    framing: Framing,
+) -> Channel {
+    let (reader, writer) = tokio::io::split(stream);
+    Channel::Stream {
+        reader: Box::new(BufReader::new(reader)),
+        writer: Box::new(writer),
+        framing,
+    }
+}
+
+#[tokio::test]
+async fn conformance_over_tcp_unix_websocket_and_pipes() {
+    let dir = std::env::temp_dir().join(format!("jrpc-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, script) in scripts() {
+        for framing in [Framing::NewlineDelimited, Framing::ContentLength] {
+            let config = StreamConfig {
+                framing,
+                ..StreamConfig::default()
+            };
+            let tcp = StreamServer::bind_tcp("127.0.0.1:0", server_for(&script), config.clone())
+                .await
+                .expect("bind");
+            let stream = tokio::net::TcpStream::connect(tcp.local_addr().expect("TCP"))
+                .await
+                .expect("connect");
+            run_over(
+                &mut split_stream(stream, framing),
+                &name,
+                &script,
+                &format!("TCP ({framing:?})"),
+            )
+            .await;
+            tcp.shutdown().await;
+
+            let path = dir.join(format!("{name}-{framing:?}.sock"));
+            let _ = std::fs::remove_file(&path);
+            let unix = StreamServer::bind_unix(&path, server_for(&script), config.clone()).expect("bind");
+            let stream = tokio::net::UnixStream::connect(&path).await.expect("connect");
+            run_over(
+                &mut split_stream(stream, framing),
+                &name,
+                &script,
+                &format!("Unix ({framing:?})"),
+            )
+            .await;
+            unix.shutdown().await;
+
+            // A pipe pair, as stdio is: the same code path as `serve_stdio`, with this test's methods.
+            let (client, server_end) = tokio::io::duplex(64 * 1024);
+            let (read_half, write_half) = tokio::io::split(server_end);
+            let (_stop, never) = tokio::sync::watch::channel(false);
+            let serving = tokio::spawn({
+                let server = server_for(&script);
+                async move { jrpc::transport::serve_io(read_half, write_half, server, &config, never).await }
+            });
+            run_over(
+                &mut split_stream(client, framing),
+                &name,
+                &script,
+                &format!("pipes ({framing:?})"),
+            )
+            .await;
+            serving.abort();
+        }
+
+        let http = HttpServer::bind("127.0.0.1:0", server_for(&script), HttpConfig::default())
+            .await
+            .expect("bind");
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/", http.local_addr()))
+            .await
+            .expect("upgrade");
+        run_over(&mut Channel::WebSocket(Box::new(socket)), &name, &script, "WebSocket").await;
+        http.shutdown().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_binary_answers_the_specification_examples_on_stdio() {
+    let (_, script) = scripts()
+        .into_iter()
+        .find(|(name, _)| name == "spec_examples.txt")
+        .expect("script");
+    for (flag, framing) in [
+        ("newline", Framing::NewlineDelimited),
+        ("content-length", Framing::ContentLength),
+    ] {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spec-server"))
+            .args(["--stdio", "--framing", flag])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spec-server starts");
+        let mut channel = Channel::Stream {
+            reader: Box::new(BufReader::new(child.stdout.take().expect("stdout"))),
+            writer: Box::new(child.stdin.take().expect("stdin")),
+            framing,
+        };
+        run_over(
+            &mut channel,
+            "spec_examples.txt",
+            &script,
+            &format!("stdio ({flag})"),
+        )
+        .await;
+        drop(channel); // closing stdin ends the server
+        let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .expect("exits")
+            .expect("status");
+        assert!(status.success());
     }
 }

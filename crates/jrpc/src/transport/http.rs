@@ -20,11 +20,15 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
 use tower::Service;
 
+use super::connection::ConnectionLimits;
+use super::ws;
 use crate::server::{BoxError, Call, Reply, Server};
 use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
 
@@ -47,6 +51,10 @@ pub struct HttpConfig {
     pub header_read_timeout: Duration,
     /// Fixed documents answered to GET and HEAD on their own paths (a web page, a health check).
     pub pages: Vec<Page>,
+    /// Limits of each WebSocket connection (upgraded on the RPC path).
+    pub websocket: ConnectionLimits,
+    /// Connections served at once; more are answered 503 with `Retry-After` and closed.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +64,8 @@ impl Default for HttpConfig {
             max_body_bytes: None,
             header_read_timeout: Duration::from_secs(30),
             pages: Vec::new(),
+            websocket: ConnectionLimits::default(),
+            max_connections: 1024,
         }
     }
 }
@@ -71,12 +81,21 @@ pub struct Page {
     pub body: Bytes,
 }
 
-/// A hyper service that answers JSON-RPC over HTTP; mount it in any hyper server.
+/// A hyper service that answers JSON-RPC over HTTP and WebSocket; mount it in any hyper server
+/// that serves connections with upgrades.
 #[derive(Debug)]
 pub struct HttpService<S> {
     server: Server<S>,
     config: Arc<HttpConfig>,
     max_body_bytes: usize,
+    websockets: WebSockets,
+}
+
+/// What WebSocket connections share: the shutdown signal and the set of running connections.
+#[derive(Debug, Clone)]
+struct WebSockets {
+    shutdown: watch::Receiver<bool>,
+    tracker: TaskTracker,
 }
 
 impl<S> Clone for HttpService<S>
@@ -88,18 +107,34 @@ where
             server: self.server.clone(),
             config: Arc::clone(&self.config),
             max_body_bytes: self.max_body_bytes,
+            websockets: self.websockets.clone(),
         }
     }
 }
 
 impl<S> HttpService<S> {
-    /// Wraps a server.
+    /// Wraps a server. Its WebSocket connections run until their clients leave.
     pub fn new(server: Server<S>, config: HttpConfig) -> Self {
+        let (signal, shutdown) = watch::channel(false);
+        // The sender is dropped: without an HttpServer around it, nothing signals shutdown.
+        drop(signal);
+        HttpService::with_websockets(
+            server,
+            config,
+            WebSockets {
+                shutdown,
+                tracker: TaskTracker::new(),
+            },
+        )
+    }
+
+    fn with_websockets(server: Server<S>, config: HttpConfig, websockets: WebSockets) -> Self {
         let max_body_bytes = config.max_body_bytes.unwrap_or(server.limits().max_request_bytes);
         HttpService {
             server,
             config: Arc::new(config),
             max_body_bytes,
+            websockets,
         }
     }
 }
@@ -119,6 +154,9 @@ where
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         if request.uri().path() != self.config.path {
             return ready(self.page(&request));
+        }
+        if ws::is_upgrade(&request) {
+            return ready(self.upgrade(request));
         }
         if request.method() != Method::POST {
             let mut response = status_only(StatusCode::METHOD_NOT_ALLOWED);
@@ -154,6 +192,33 @@ where
                 None => status_only(StatusCode::NO_CONTENT),
             })
         })
+    }
+}
+
+impl<S> HttpService<S>
+where
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    /// Accepts a WebSocket upgrade and starts serving the connection once hyper hands it over.
+    fn upgrade(&self, mut request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let handshake = match ws::handshake(&request) {
+            Ok(handshake) => handshake,
+            Err(status) => return status_only(status),
+        };
+        let upgrade = hyper::upgrade::on(&mut request);
+        let server = self.server.clone();
+        let limits = self.config.websocket.clone();
+        let shutdown = self.websockets.shutdown.clone();
+        let max_message = self.max_body_bytes;
+        self.websockets.tracker.spawn(async move {
+            match upgrade.await {
+                Ok(upgraded) => ws::serve(upgraded, server, limits, max_message, shutdown).await,
+                Err(error) => tracing::debug!(%error, "WebSocket upgrade failed"),
+            }
+        });
+        handshake.map(|()| Full::new(Bytes::new()))
     }
 }
 
@@ -262,8 +327,12 @@ impl HttpServer {
             .timer(TokioTimer::new())
             .header_read_timeout(config.header_read_timeout)
             .pipeline_flush(true);
-        let service = HttpService::new(server, config);
         let (shutdown, signal) = watch::channel(false);
+        let websockets = WebSockets {
+            shutdown: signal.clone(),
+            tracker: TaskTracker::new(),
+        };
+        let service = HttpService::with_websockets(server, config, websockets);
         let task = tokio::spawn(accept_loop(listener, Arc::new(builder), service, signal));
         Ok(HttpServer {
             local_addr,
@@ -300,11 +369,15 @@ async fn accept_loop<S>(
     S::Future: Send,
 {
     let graceful = GracefulShutdown::new();
+    let capacity = Arc::new(Semaphore::new(service.config.max_connections.max(1)));
     loop {
         tokio::select! {
             _ = signal.changed() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => serve_connection(stream, &builder, &service, &graceful),
+                Ok((stream, _peer)) => match Arc::clone(&capacity).try_acquire_owned() {
+                    Ok(permit) => serve_connection(stream, permit, &builder, &service, &graceful),
+                    Err(_) => refuse(stream),
+                },
                 Err(error) => {
                     // Usually out of file descriptors: back off instead of spinning.
                     tracing::warn!(%error, "accept failed");
@@ -315,10 +388,22 @@ async fn accept_loop<S>(
     }
     drop(listener);
     graceful.shutdown().await;
+    service.websockets.tracker.close();
+    service.websockets.tracker.wait().await;
+}
+
+/// Tells a connection over the limit to come back later, without serving it.
+fn refuse(mut stream: TcpStream) {
+    tokio::spawn(async move {
+        let response = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(response).await;
+        let _ = stream.shutdown().await;
+    });
 }
 
 fn serve_connection<S>(
     stream: TcpStream,
+    permit: OwnedSemaphorePermit,
     builder: &Arc<auto::Builder<TokioExecutor>>,
     service: &HttpService<S>,
     graceful: &GracefulShutdown,
@@ -332,10 +417,11 @@ fn serve_connection<S>(
     let service = service.clone();
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         if let Err(error) = watcher.watch(connection).await {
             tracing::debug!(%error, "connection ended with an error");
         }
+        drop(permit);
     });
 }
 

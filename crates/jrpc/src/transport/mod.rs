@@ -1,7 +1,16 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
+pub mod connection;
+pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod stream;
+#[cfg(feature = "http")]
+mod ws;
+
+pub use connection::{ConnectionLimits, Peer, PeerError};
+pub use framing::Framing;
+pub use stream::{serve_io, serve_stdio, StreamConfig, StreamServer};
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM: the usual cue for a server's graceful shutdown.
 pub async fn shutdown_signal() {

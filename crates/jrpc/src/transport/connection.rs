@@ -1,0 +1,387 @@
+//! One persistent connection (a byte stream or a WebSocket): frames in, replies out, with limits.
+//!
+//! - At most `max_in_flight` calls run at once; the next frame is not even read until a slot frees,
+//!   so a client that sends without reading cannot grow the server's memory.
+//! - Replies wait for room in an outbound byte budget before they are queued.
+//! - Handlers reach the connection through a [`Peer`] in the call's extensions, to push notifications
+//!   or call methods the client serves.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use tower::Service;
+
+use super::framing::Frame;
+use crate::server::{BoxError, Call, Reply, Server};
+use crate::wire::{self, ErrorCode, ErrorObject, Version, NULL_ID};
+
+/// Limits of one persistent connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Calls (messages) of one connection running at once; reading pauses at the limit.
+    pub max_in_flight: usize,
+    /// Bytes of replies and notifications queued for one connection and not yet written.
+    pub outbound_budget_bytes: usize,
+    /// A connection with nothing in flight and nothing received for this long is closed.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_in_flight: 64,
+            outbound_budget_bytes: 16 * 1024 * 1024,
+            idle_timeout: Some(Duration::from_secs(300)),
+        }
+    }
+}
+
+/// Why a server-to-client call failed.
+#[derive(Debug)]
+pub enum PeerError {
+    /// The connection closed before the answer came.
+    Closed,
+    /// The client answered with an error.
+    Remote(ErrorObject),
+    /// The parameters could not be serialized.
+    Params(serde_json::Error),
+}
+
+impl fmt::Display for PeerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerError::Closed => f.write_str("the connection is closed"),
+            PeerError::Remote(error) => write!(f, "the client answered with an error: {error}"),
+            PeerError::Params(error) => write!(f, "cannot serialize the params: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for PeerError {}
+
+type Pending = HashMap<String, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>>;
+
+/// The client at the other end of a persistent connection, as handlers see it.
+///
+/// Found in [`Call::extensions`] for calls that arrived over WebSocket or a byte stream.
+#[derive(Clone)]
+pub struct Peer {
+    inner: Arc<PeerInner>,
+}
+
+struct PeerInner {
+    outbound: mpsc::UnboundedSender<Outbound>,
+    budget: Arc<Semaphore>,
+    budget_total: usize,
+    pending: Mutex<Pending>,
+    next_id: AtomicU64,
+    closed: watch::Sender<bool>,
+}
+
+impl fmt::Debug for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Peer").field("closed", &self.is_closed()).finish()
+    }
+}
+
+/// A message queued for writing, holding its share of the outbound budget until written.
+struct Outbound {
+    bytes: Bytes,
+    _budget: OwnedSemaphorePermit,
+}
+
+impl Peer {
+    fn new(outbound: mpsc::UnboundedSender<Outbound>, budget_total: usize) -> Peer {
+        let (closed, _) = watch::channel(false);
+        Peer {
+            inner: Arc::new(PeerInner {
+                outbound,
+                budget: Arc::new(Semaphore::new(budget_total)),
+                budget_total,
+                pending: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                closed,
+            }),
+        }
+    }
+
+    /// Queues bytes for the client, waiting for room in the outbound budget.
+    async fn send(&self, bytes: Bytes) -> Result<(), PeerError> {
+        let weight = bytes.len().clamp(1, self.inner.budget_total) as u32;
+        let permit = tokio::select! {
+            permit = Arc::clone(&self.inner.budget).acquire_many_owned(weight) => permit.map_err(|_| PeerError::Closed)?,
+            _ = self.closed() => return Err(PeerError::Closed),
+        };
+        self.inner
+            .outbound
+            .send(Outbound {
+                bytes,
+                _budget: permit,
+            })
+            .map_err(|_| PeerError::Closed)
+    }
+
+    /// Sends a notification to the client.
+    pub async fn notify<P: Serialize + ?Sized>(&self, method: &str, params: &P) -> Result<(), PeerError> {
+        let message = request_text(method, params, None).map_err(PeerError::Params)?;
+        self.send(message).await
+    }
+
+    /// Calls a method the client serves and waits for its result (raw JSON).
+    pub async fn call<P: Serialize + ?Sized>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<Box<RawValue>, PeerError> {
+        let id = format!("\"s{}\"", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let message = request_text(method, params, Some(&id)).map_err(PeerError::Params)?;
+        let (answer, answered) = oneshot::channel();
+        self.lock_pending().insert(id.clone(), answer);
+        if let Err(error) = self.send(message).await {
+            self.lock_pending().remove(&id);
+            return Err(error);
+        }
+        match answered.await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(error)) => Err(PeerError::Remote(error)),
+            Err(_) => Err(PeerError::Closed),
+        }
+    }
+
+    /// Resolves when the connection closes: lets a subscription's loop end on disconnect.
+    pub async fn closed(&self) {
+        let mut closed = self.inner.closed.subscribe();
+        let _ = closed.wait_for(|closed| *closed).await;
+    }
+
+    /// True once the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        *self.inner.closed.borrow()
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Delivers a frame that answers one of our calls; false if it is not such an answer.
+    fn route_response(&self, frame: &[u8]) -> bool {
+        if self.lock_pending().is_empty() {
+            return false;
+        }
+        let Ok(text) = std::str::from_utf8(frame) else {
+            return false;
+        };
+        let responses = match wire::parse_responses(text) {
+            Ok(wire::Responses::Single(response)) => vec![response],
+            Ok(wire::Responses::Batch(responses)) => responses.into_iter().filter_map(Result::ok).collect(),
+            Err(_) => return false,
+        };
+        let mut pending = self.lock_pending();
+        for response in responses {
+            if let Some(answer) = pending.remove(response.id) {
+                let outcome = response.outcome.map(|raw| {
+                    RawValue::from_string(raw.to_owned()).unwrap_or_else(|_| Box::<RawValue>::default())
+                });
+                let _ = answer.send(outcome);
+            }
+        }
+        true
+    }
+
+    /// Marks the connection closed: sends fail from now on, and calls awaiting the client fail.
+    fn close(&self) {
+        self.inner.closed.send_replace(true);
+        self.inner.budget.close();
+        self.lock_pending().clear();
+    }
+}
+
+fn request_text<P: Serialize + ?Sized>(
+    method: &str,
+    params: &P,
+    id: Option<&str>,
+) -> Result<Bytes, serde_json::Error> {
+    let mut text = br#"{"jsonrpc":"2.0","method":"#.to_vec();
+    serde_json::to_writer(&mut text, method)?;
+    text.extend_from_slice(br#","params":"#);
+    serde_json::to_writer(&mut text, params)?;
+    if let Some(id) = id {
+        text.extend_from_slice(br#","id":"#);
+        text.extend_from_slice(id.as_bytes());
+    }
+    text.push(b'}');
+    Ok(Bytes::from(text))
+}
+
+/// A future polled once with a waker that does nothing, to finish synchronous calls inline.
+struct PollOnce<'a, F>(&'a mut Pin<Box<F>>);
+
+impl<F: Future> Future for PollOnce<'_, F> {
+    type Output = Poll<F::Output>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(self.0.as_mut().poll(cx))
+    }
+}
+
+/// Serves one connection until the client leaves, the connection idles out, or `shutdown` fires;
+/// then lets calls in flight finish, flushes their replies, and returns.
+pub(crate) async fn serve<S, In, Out, E>(
+    mut incoming: In,
+    outgoing: Out,
+    server: Server<S>,
+    limits: ConnectionLimits,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+    In: Stream<Item = Result<Frame, E>> + Unpin,
+    E: fmt::Display,
+    Out: Sink<Bytes> + Unpin + Send + 'static,
+{
+    let (queue, queued) = mpsc::unbounded_channel::<Outbound>();
+    let peer = Peer::new(queue, limits.outbound_budget_bytes.max(1));
+    let writer = tokio::spawn(write_all(queued, outgoing, peer.clone()));
+
+    let max_in_flight = limits.max_in_flight.max(1);
+    let slots = Arc::new(Semaphore::new(max_in_flight));
+    loop {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            break;
+        };
+        let frame = tokio::select! {
+            frame = incoming.next() => frame,
+            _ = until_set(&mut shutdown) => break,
+            _ = peer.closed() => break,
+            _ = idle(limits.idle_timeout, &slots, max_in_flight) => {
+                tracing::debug!("closing an idle connection");
+                break;
+            }
+        };
+        let bytes = match frame {
+            None => break,
+            Some(Err(error)) => {
+                tracing::debug!(%error, "connection read failed");
+                break;
+            }
+            Some(Ok(Frame::TooLarge { limit })) => {
+                let error = ErrorObject::standard(ErrorCode::InvalidRequest)
+                    .with_data(format!("message exceeds the limit of {limit} bytes"));
+                let reply = Bytes::from(Reply::error(NULL_ID, Version::V2, &error).into_bytes());
+                if peer.send(reply).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            Some(Ok(Frame::Message(bytes))) => bytes,
+        };
+        if peer.route_response(&bytes) {
+            continue;
+        }
+        let mut extensions = http::Extensions::new();
+        extensions.insert(peer.clone());
+        let server = server.clone();
+        let mut call = Box::pin(async move { server.handle_with(&bytes, extensions).await });
+        // Synchronous methods finish on the first poll: answer them here, without a task.
+        match PollOnce(&mut call).await {
+            Poll::Ready(reply) => {
+                if let Some(reply) = reply {
+                    if peer.send(Bytes::from(reply)).await.is_err() {
+                        break;
+                    }
+                }
+                drop(slot);
+            }
+            Poll::Pending => {
+                let peer = peer.clone();
+                tokio::spawn(async move {
+                    if let Some(reply) = call.await {
+                        let _ = peer.send(Bytes::from(reply)).await;
+                    }
+                    drop(slot);
+                });
+            }
+        }
+    }
+    // Let calls in flight finish and queue their replies; then the writer drains the queue and stops.
+    let _ = slots.acquire_many(max_in_flight as u32).await;
+    drop(incoming);
+    peer.close();
+    let _ = writer.await;
+}
+
+/// Writes queued messages, coalescing whatever is queued into one flush, until the connection closes;
+/// then writes what is still queued and closes the sink.
+async fn write_all<Out: Sink<Bytes> + Unpin>(
+    mut queued: mpsc::UnboundedReceiver<Outbound>,
+    mut outgoing: Out,
+    peer: Peer,
+) {
+    let mut closed = peer.inner.closed.subscribe();
+    'writing: loop {
+        let message = tokio::select! {
+            biased;
+            message = queued.recv() => match message {
+                Some(message) => message,
+                None => break,
+            },
+            _ = until_set(&mut closed) => {
+                while let Ok(message) = queued.try_recv() {
+                    if outgoing.feed(message.bytes).await.is_err() {
+                        break;
+                    }
+                }
+                break;
+            }
+        };
+        if outgoing.feed(message.bytes).await.is_err() {
+            break;
+        }
+        while let Ok(message) = queued.try_recv() {
+            if outgoing.feed(message.bytes).await.is_err() {
+                break 'writing;
+            }
+        }
+        if outgoing.flush().await.is_err() {
+            break;
+        }
+    }
+    let _ = outgoing.close().await;
+    peer.close();
+}
+
+/// Resolves once the flag is set, holding no borrow of it afterwards. A flag whose sender is gone
+/// can never be set: then it never resolves.
+pub(crate) async fn until_set(flag: &mut watch::Receiver<bool>) {
+    if flag.wait_for(|set| *set).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Resolves after `timeout` with nothing in flight; never without a timeout.
+async fn idle(timeout: Option<Duration>, slots: &Semaphore, max: usize) {
+    let Some(timeout) = timeout else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(timeout).await;
+        // The read loop holds one slot while it waits for the next frame.
+        if slots.available_permits() + 1 >= max {
+            return;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! JSON-RPC over byte streams: TCP, Unix domain sockets, stdio, or any `AsyncRead` + `AsyncWrite`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::codec::{Encoder, FramedRead, FramedWrite};
+use tokio_util::task::TaskTracker;
+use tower::Service;
+
+use super::connection::{self, ConnectionLimits};
+use super::framing::{Codec, Framing};
+use crate::server::{BoxError, Call, Reply, Server};
+use crate::wire::{ErrorObject, Version, NULL_ID};
+
+/// The error code sent to a connection refused because the server is full.
+pub const OVERLOADED_CODE: i64 = -32005;
+
+/// Settings of a byte-stream listener.
+#[derive(Debug, Clone)]
+pub struct StreamConfig {
+    /// How messages are delimited.
+    pub framing: Framing,
+    /// The largest frame; `None` uses the server's `max_request_bytes`.
+    pub max_frame_bytes: Option<usize>,
+    /// Per-connection limits.
+    pub limits: ConnectionLimits,
+    /// Connections served at once; more are told to retry later and closed.
+    pub max_connections: usize,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            framing: Framing::NewlineDelimited,
+            max_frame_bytes: None,
+            limits: ConnectionLimits::default(),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Serves one connection given as a reader and a writer, until it ends or `shutdown` fires.
+pub async fn serve_io<S, R, W>(
+    reader: R,
+    writer: W,
+    server: Server<S>,
+    config: &StreamConfig,
+    shutdown: watch::Receiver<bool>,
+) where
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let max_frame = config
+        .max_frame_bytes
+        .unwrap_or(server.limits().max_request_bytes);
+    let incoming = FramedRead::new(reader, Codec::new(config.framing, max_frame));
+    let outgoing = FramedWrite::new(writer, Codec::new(config.framing, max_frame));
+    connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
+}
+
+/// Serves JSON-RPC on this process's stdin and stdout (as language servers do), until stdin closes.
+pub async fn serve_stdio<S>(server: Server<S>, config: &StreamConfig)
+where
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    let (signal, shutdown) = watch::channel(false);
+    drop(signal); // nothing stops stdio but the end of stdin
+    serve_io(tokio::io::stdin(), tokio::io::stdout(), server, config, shutdown).await;
+}
+
+/// A running byte-stream listener.
+#[derive(Debug)]
+pub struct StreamServer {
+    local_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl StreamServer {
+    /// Binds a TCP address and serves `server` on it.
+    pub async fn bind_tcp<S>(
+        addr: impl ToSocketAddrs,
+        server: Server<S>,
+        config: StreamConfig,
+    ) -> io::Result<StreamServer>
+    where
+        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        Ok(StreamServer::start(Some(local_addr), listener, server, config))
+    }
+
+    /// Binds a Unix domain socket at `path` and serves `server` on it.
+    #[cfg(unix)]
+    pub fn bind_unix<S>(
+        path: impl AsRef<std::path::Path>,
+        server: Server<S>,
+        config: StreamConfig,
+    ) -> io::Result<StreamServer>
+    where
+        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let listener = tokio::net::UnixListener::bind(path)?;
+        Ok(StreamServer::start(None, listener, server, config))
+    }
+
+    fn start<S, L: Acceptor>(
+        local_addr: Option<SocketAddr>,
+        listener: L,
+        server: Server<S>,
+        config: StreamConfig,
+    ) -> StreamServer
+    where
+        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let (shutdown, signal) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, server, config, signal));
+        StreamServer {
+            local_addr,
+            shutdown,
+            task,
+        }
+    }
+
+    /// The TCP address listened on (`None` for Unix sockets).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets every connection finish its calls in flight and flush, then returns.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits until the listener stops.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// A listener that yields connections as reader and writer halves.
+trait Acceptor: Send + 'static {
+    type Reader: AsyncRead + Unpin + Send + 'static;
+    type Writer: AsyncWrite + Unpin + Send + 'static;
+    fn accept(&self) -> impl std::future::Future<Output = io::Result<(Self::Reader, Self::Writer)>> + Send;
+}
+
+impl Acceptor for TcpListener {
+    type Reader = tokio::net::tcp::OwnedReadHalf;
+    type Writer = tokio::net::tcp::OwnedWriteHalf;
+    async fn accept(&self) -> io::Result<(Self::Reader, Self::Writer)> {
+        let (stream, _) = TcpListener::accept(self).await?;
+        let _ = stream.set_nodelay(true);
+        Ok(stream.into_split())
+    }
+}
+
+#[cfg(unix)]
+impl Acceptor for tokio::net::UnixListener {
+    type Reader = tokio::net::unix::OwnedReadHalf;
+    type Writer = tokio::net::unix::OwnedWriteHalf;
+    async fn accept(&self) -> io::Result<(Self::Reader, Self::Writer)> {
+        let (stream, _) = tokio::net::UnixListener::accept(self).await?;
+        Ok(stream.into_split())
+    }
+}
+
+async fn accept_loop<S, L: Acceptor>(
+    listener: L,
+    server: Server<S>,
+    config: StreamConfig,
+    mut signal: watch::Receiver<bool>,
+) where
+    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    let capacity = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let connections = TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = connection::until_set(&mut signal) => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (reader, mut writer) = match accepted {
+            Ok(halves) => halves,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&capacity).try_acquire_owned() else {
+            let mut refusal = bytes::BytesMut::new();
+            let error = ErrorObject::new(OVERLOADED_CODE, "Server overloaded")
+                .with_data("too many connections; retry later");
+            let reply = Bytes::from(Reply::error(NULL_ID, Version::V2, &error).into_bytes());
+            let _ = Codec::new(config.framing, usize::MAX).encode(reply, &mut refusal);
+            connections.spawn(async move {
+                let _ = writer.write_all(&refusal).await;
+                let _ = writer.shutdown().await;
+            });
+            continue;
+        };
+        let (server, config, shutdown) = (server.clone(), config.clone(), signal.clone());
+        connections.spawn(async move {
+            serve_io(reader, writer, server, &config, shutdown).await;
+            drop(permit);
+        });
+    }
+    connections.close();
+    connections.wait().await;
+}
