@@ -24,10 +24,12 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 use tower::Service;
 
 use super::connection::ConnectionLimits;
+use super::tls::TlsFiles;
 use super::ws;
 use crate::server::{BoxError, Call, Reply, Server};
 use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
@@ -55,6 +57,8 @@ pub struct HttpConfig {
     pub websocket: ConnectionLimits,
     /// Connections served at once; more are answered 503 with `Retry-After` and closed.
     pub max_connections: usize,
+    /// Serve HTTPS (and WSS) with this certificate and key; HTTP/2 is offered through ALPN.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for HttpConfig {
@@ -66,6 +70,7 @@ impl Default for HttpConfig {
             pages: Vec::new(),
             websocket: ConnectionLimits::default(),
             max_connections: 1024,
+            tls: None,
         }
     }
 }
@@ -321,6 +326,12 @@ impl HttpServer {
         S::Future: Send,
     {
         let local_addr = listener.local_addr()?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|files| files.acceptor(&[b"h2", b"http/1.1"]))
+            .transpose()?;
+        let handshake_timeout = config.header_read_timeout;
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -333,7 +344,12 @@ impl HttpServer {
             tracker: TaskTracker::new(),
         };
         let service = HttpService::with_websockets(server, config, websockets);
-        let task = tokio::spawn(accept_loop(listener, Arc::new(builder), service, signal));
+        let connections = Connections {
+            builder: Arc::new(builder),
+            tls,
+            handshake_timeout,
+        };
+        let task = tokio::spawn(accept_loop(listener, connections, service, signal));
         Ok(HttpServer {
             local_addr,
             shutdown,
@@ -358,9 +374,16 @@ impl HttpServer {
     }
 }
 
+/// How accepted connections are served.
+struct Connections {
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    tls: Option<TlsAcceptor>,
+    handshake_timeout: Duration,
+}
+
 async fn accept_loop<S>(
     listener: TcpListener,
-    builder: Arc<auto::Builder<TokioExecutor>>,
+    connections: Connections,
     service: HttpService<S>,
     mut signal: watch::Receiver<bool>,
 ) where
@@ -375,7 +398,7 @@ async fn accept_loop<S>(
             _ = signal.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => match Arc::clone(&capacity).try_acquire_owned() {
-                    Ok(permit) => serve_connection(stream, permit, &builder, &service, &graceful),
+                    Ok(permit) => serve_connection(stream, permit, &connections, &service, &graceful),
                     Err(_) => refuse(stream),
                 },
                 Err(error) => {
@@ -404,7 +427,7 @@ fn refuse(mut stream: TcpStream) {
 fn serve_connection<S>(
     stream: TcpStream,
     permit: OwnedSemaphorePermit,
-    builder: &Arc<auto::Builder<TokioExecutor>>,
+    connections: &Connections,
     service: &HttpService<S>,
     graceful: &GracefulShutdown,
 ) where
@@ -413,12 +436,32 @@ fn serve_connection<S>(
     S::Future: Send,
 {
     let _ = stream.set_nodelay(true);
-    let builder = Arc::clone(builder);
+    let builder = Arc::clone(&connections.builder);
+    let tls = connections.tls.clone();
+    let handshake_timeout = connections.handshake_timeout;
     let service = service.clone();
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-        if let Err(error) = watcher.watch(connection).await {
+        let outcome = match tls {
+            None => {
+                watcher
+                    .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service))
+                    .await
+            }
+            Some(tls) => match tokio::time::timeout(handshake_timeout, tls.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    watcher
+                        .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service))
+                        .await
+                }
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, "TLS handshake failed");
+                    Ok(())
+                }
+                Err(_) => Ok(()),
+            },
+        };
+        if let Err(error) = outcome {
             tracing::debug!(%error, "connection ended with an error");
         }
         drop(permit);

@@ -5,12 +5,14 @@ pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod stream;
+pub mod tls;
 #[cfg(feature = "http")]
 mod ws;
 
 pub use connection::{ConnectionLimits, Peer, PeerError};
 pub use framing::Framing;
 pub use stream::{serve_io, serve_stdio, StreamConfig, StreamServer};
+pub use tls::TlsFiles;
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM: the usual cue for a server's graceful shutdown.
 pub async fn shutdown_signal() {

@@ -9,12 +9,14 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::{Encoder, FramedRead, FramedWrite};
 use tokio_util::task::TaskTracker;
 use tower::Service;
 
 use super::connection::{self, ConnectionLimits};
 use super::framing::{Codec, Framing};
+use super::tls::TlsFiles;
 use crate::server::{BoxError, Call, Reply, Server};
 use crate::wire::{ErrorObject, Version, NULL_ID};
 
@@ -32,6 +34,10 @@ pub struct StreamConfig {
     pub limits: ConnectionLimits,
     /// Connections served at once; more are told to retry later and closed.
     pub max_connections: usize,
+    /// Serve TLS with this certificate and key (TCP only).
+    pub tls: Option<TlsFiles>,
+    /// How long a TLS handshake may take.
+    pub handshake_timeout: std::time::Duration,
 }
 
 impl Default for StreamConfig {
@@ -41,6 +47,8 @@ impl Default for StreamConfig {
             max_frame_bytes: None,
             limits: ConnectionLimits::default(),
             max_connections: 1024,
+            tls: None,
+            handshake_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -99,9 +107,16 @@ impl StreamServer {
         S::Error: Into<BoxError>,
         S::Future: Send,
     {
+        let tls = config.tls.as_ref().map(|files| files.acceptor(&[])).transpose()?;
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        Ok(StreamServer::start(Some(local_addr), listener, server, config))
+        Ok(StreamServer::start(
+            Some(local_addr),
+            listener,
+            tls,
+            server,
+            config,
+        ))
     }
 
     /// Binds a Unix domain socket at `path` and serves `server` on it.
@@ -117,12 +132,13 @@ impl StreamServer {
         S::Future: Send,
     {
         let listener = tokio::net::UnixListener::bind(path)?;
-        Ok(StreamServer::start(None, listener, server, config))
+        Ok(StreamServer::start(None, listener, None, server, config))
     }
 
     fn start<S, L: Acceptor>(
         local_addr: Option<SocketAddr>,
         listener: L,
+        tls: Option<TlsAcceptor>,
         server: Server<S>,
         config: StreamConfig,
     ) -> StreamServer
@@ -132,7 +148,7 @@ impl StreamServer {
         S::Future: Send,
     {
         let (shutdown, signal) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, server, config, signal));
+        let task = tokio::spawn(accept_loop(listener, tls, server, config, signal));
         StreamServer {
             local_addr,
             shutdown,
@@ -157,35 +173,46 @@ impl StreamServer {
     }
 }
 
-/// A listener that yields connections as reader and writer halves.
+/// A listener of connections that can be split into reader and writer halves.
 trait Acceptor: Send + 'static {
+    type Connection: AsyncRead + AsyncWrite + Unpin + Send + 'static;
     type Reader: AsyncRead + Unpin + Send + 'static;
     type Writer: AsyncWrite + Unpin + Send + 'static;
-    fn accept(&self) -> impl std::future::Future<Output = io::Result<(Self::Reader, Self::Writer)>> + Send;
+    fn accept(&self) -> impl std::future::Future<Output = io::Result<Self::Connection>> + Send;
+    fn split(connection: Self::Connection) -> (Self::Reader, Self::Writer);
 }
 
 impl Acceptor for TcpListener {
+    type Connection = tokio::net::TcpStream;
     type Reader = tokio::net::tcp::OwnedReadHalf;
     type Writer = tokio::net::tcp::OwnedWriteHalf;
-    async fn accept(&self) -> io::Result<(Self::Reader, Self::Writer)> {
+    async fn accept(&self) -> io::Result<Self::Connection> {
         let (stream, _) = TcpListener::accept(self).await?;
         let _ = stream.set_nodelay(true);
-        Ok(stream.into_split())
+        Ok(stream)
+    }
+    fn split(connection: Self::Connection) -> (Self::Reader, Self::Writer) {
+        connection.into_split()
     }
 }
 
 #[cfg(unix)]
 impl Acceptor for tokio::net::UnixListener {
+    type Connection = tokio::net::UnixStream;
     type Reader = tokio::net::unix::OwnedReadHalf;
     type Writer = tokio::net::unix::OwnedWriteHalf;
-    async fn accept(&self) -> io::Result<(Self::Reader, Self::Writer)> {
+    async fn accept(&self) -> io::Result<Self::Connection> {
         let (stream, _) = tokio::net::UnixListener::accept(self).await?;
-        Ok(stream.into_split())
+        Ok(stream)
+    }
+    fn split(connection: Self::Connection) -> (Self::Reader, Self::Writer) {
+        connection.into_split()
     }
 }
 
 async fn accept_loop<S, L: Acceptor>(
     listener: L,
+    tls: Option<TlsAcceptor>,
     server: Server<S>,
     config: StreamConfig,
     mut signal: watch::Receiver<bool>,
@@ -201,8 +228,8 @@ async fn accept_loop<S, L: Acceptor>(
             _ = connection::until_set(&mut signal) => break,
             accepted = listener.accept() => accepted,
         };
-        let (reader, mut writer) = match accepted {
-            Ok(halves) => halves,
+        let mut connection = match accepted {
+            Ok(connection) => connection,
             Err(error) => {
                 tracing::warn!(%error, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -216,14 +243,29 @@ async fn accept_loop<S, L: Acceptor>(
             let reply = Bytes::from(Reply::error(NULL_ID, Version::V2, &error).into_bytes());
             let _ = Codec::new(config.framing, usize::MAX).encode(reply, &mut refusal);
             connections.spawn(async move {
-                let _ = writer.write_all(&refusal).await;
-                let _ = writer.shutdown().await;
+                let _ = connection.write_all(&refusal).await;
+                let _ = connection.shutdown().await;
             });
             continue;
         };
-        let (server, config, shutdown) = (server.clone(), config.clone(), signal.clone());
+        let (server, config, shutdown, tls) = (server.clone(), config.clone(), signal.clone(), tls.clone());
         connections.spawn(async move {
-            serve_io(reader, writer, server, &config, shutdown).await;
+            match tls {
+                None => {
+                    let (reader, writer) = L::split(connection);
+                    serve_io(reader, writer, server, &config, shutdown).await;
+                }
+                Some(tls) => {
+                    match tokio::time::timeout(config.handshake_timeout, tls.accept(connection)).await {
+                        Ok(Ok(stream)) => {
+                            let (reader, writer) = tokio::io::split(stream);
+                            serve_io(reader, writer, server, &config, shutdown).await;
+                        }
+                        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
             drop(permit);
         });
     }

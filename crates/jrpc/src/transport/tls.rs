@@ -1,0 +1,49 @@
+//! TLS for the HTTP, WebSocket and TCP listeners, with rustls: certificate chain and private key
+//! from PEM files.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::TlsAcceptor;
+
+/// Where a listener's certificate and key are.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first (PEM).
+    pub certificate_chain: PathBuf,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub private_key: PathBuf,
+}
+
+impl TlsFiles {
+    /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`).
+    pub fn acceptor(&self, alpn: &[&[u8]]) -> io::Result<TlsAcceptor> {
+        let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.certificate_chain)
+            .and_then(|certificates| certificates.collect::<Result<_, _>>())
+            .map_err(|e| {
+                invalid(format!(
+                    "certificate chain {}: {e}",
+                    self.certificate_chain.display()
+                ))
+            })?;
+        if chain.is_empty() {
+            return Err(invalid(format!(
+                "no certificate in {}",
+                self.certificate_chain.display()
+            )));
+        }
+        let key = PrivateKeyDer::from_pem_file(&self.private_key)
+            .map_err(|e| invalid(format!("private key {}: {e}", self.private_key.display())))?;
+        let mut config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| invalid(format!("certificate and key do not make a TLS identity: {e}")))?;
+        config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+        Ok(TlsAcceptor::from(Arc::new(config)))
+    }
+}
