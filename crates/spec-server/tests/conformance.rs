@@ -280,7 +280,9 @@ enum Channel {
         writer: Box<dyn AsyncWrite + Unpin + Send>,
         framing: Framing,
     },
-    WebSocket(Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>),
+    WebSocket(
+        Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>,
+    ),
 }
 
 impl Channel {
@@ -454,7 +456,13 @@ async fn conformance_over_tcp_unix_websocket_and_pipes() {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/", http.local_addr()))
             .await
             .expect("upgrade");
-        run_over(&mut Channel::WebSocket(Box::new(socket)), &name, &script, "WebSocket").await;
+        run_over(
+            &mut Channel::WebSocket(Box::new(socket)),
+            &name,
+            &script,
+            "WebSocket",
+        )
+        .await;
         http.shutdown().await;
     }
     let _ = std::fs::remove_dir_all(&dir);
