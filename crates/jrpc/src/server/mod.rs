@@ -21,6 +21,26 @@ pub use registry::{CallFuture, Methods, MethodsService};
 
 use crate::wire::ParseOptions;
 
+/// What a transport can serve: the per-call service (methods behind any tower layers), cloneable and
+/// shareable across connections. Implemented for every such service.
+pub trait CallService:
+    tower::Service<Call, Response = Option<Reply>, Error: Into<BoxError>, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> CallService for S where
+    S: tower::Service<Call, Response = Option<Reply>, Error: Into<BoxError>, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Settings shared by every connection of a server.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ServerOptions {

@@ -20,10 +20,9 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
-use tower::Service;
 
 use super::framing::Frame;
-use crate::server::{BoxError, Call, Reply, Server};
+use crate::server::{CallService, Reply, Server};
 use crate::wire::{self, ErrorCode, ErrorObject, Version, NULL_ID};
 
 /// Limits of one persistent connection.
@@ -246,9 +245,7 @@ pub(crate) async fn serve<S, In, Out, E>(
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
     In: Stream<Item = Result<Frame, E>> + Unpin,
     E: fmt::Display,
     Out: Sink<Bytes> + Unpin + Send + 'static,

@@ -26,12 +26,11 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
-use tower::Service;
 
 use super::connection::ConnectionLimits;
 use super::tls::TlsFiles;
 use super::ws;
-use crate::server::{BoxError, Call, Reply, Server};
+use crate::server::{CallService, Reply, Server};
 use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
 
 /// The media types a JSON-RPC request body may be declared as (any parameters, any case).
@@ -148,9 +147,7 @@ type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, I
 
 impl<S> hyper::service::Service<Request<Incoming>> for HttpService<S>
 where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
@@ -202,9 +199,7 @@ where
 
 impl<S> HttpService<S>
 where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     /// Accepts a WebSocket upgrade and starts serving the connection once hyper hands it over.
     fn upgrade(&self, mut request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -310,9 +305,7 @@ impl HttpServer {
         config: HttpConfig,
     ) -> io::Result<HttpServer>
     where
-        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send,
+        S: CallService,
     {
         let listener = TcpListener::bind(addr).await?;
         HttpServer::serve(listener, server, config)
@@ -321,9 +314,7 @@ impl HttpServer {
     /// Starts serving `server` on a listener that is already bound.
     pub fn serve<S>(listener: TcpListener, server: Server<S>, config: HttpConfig) -> io::Result<HttpServer>
     where
-        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send,
+        S: CallService,
     {
         let local_addr = listener.local_addr()?;
         let tls = config
@@ -387,9 +378,7 @@ async fn accept_loop<S>(
     service: HttpService<S>,
     mut signal: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     let graceful = GracefulShutdown::new();
     let capacity = Arc::new(Semaphore::new(service.config.max_connections.max(1)));
@@ -431,9 +420,7 @@ fn serve_connection<S>(
     service: &HttpService<S>,
     graceful: &GracefulShutdown,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     let _ = stream.set_nodelay(true);
     let builder = Arc::clone(&connections.builder);

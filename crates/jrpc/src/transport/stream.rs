@@ -12,12 +12,11 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::{Encoder, FramedRead, FramedWrite};
 use tokio_util::task::TaskTracker;
-use tower::Service;
 
 use super::connection::{self, ConnectionLimits};
 use super::framing::{Codec, Framing};
 use super::tls::TlsFiles;
-use crate::server::{BoxError, Call, Reply, Server};
+use crate::server::{CallService, Reply, Server};
 use crate::wire::{ErrorObject, Version, NULL_ID};
 
 /// The error code sent to a connection refused because the server is full.
@@ -61,9 +60,7 @@ pub async fn serve_io<S, R, W>(
     config: &StreamConfig,
     shutdown: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
@@ -78,9 +75,7 @@ pub async fn serve_io<S, R, W>(
 /// Serves JSON-RPC on this process's stdin and stdout (as language servers do), until stdin closes.
 pub async fn serve_stdio<S>(server: Server<S>, config: &StreamConfig)
 where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     let (signal, shutdown) = watch::channel(false);
     drop(signal); // nothing stops stdio but the end of stdin
@@ -103,9 +98,7 @@ impl StreamServer {
         config: StreamConfig,
     ) -> io::Result<StreamServer>
     where
-        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send,
+        S: CallService,
     {
         let tls = config.tls.as_ref().map(|files| files.acceptor(&[])).transpose()?;
         let listener = TcpListener::bind(addr).await?;
@@ -127,9 +120,7 @@ impl StreamServer {
         config: StreamConfig,
     ) -> io::Result<StreamServer>
     where
-        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send,
+        S: CallService,
     {
         let listener = tokio::net::UnixListener::bind(path)?;
         Ok(StreamServer::start(None, listener, None, server, config))
@@ -143,9 +134,7 @@ impl StreamServer {
         config: StreamConfig,
     ) -> StreamServer
     where
-        S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send,
+        S: CallService,
     {
         let (shutdown, signal) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, tls, server, config, signal));
@@ -217,9 +206,7 @@ async fn accept_loop<S, L: Acceptor>(
     config: StreamConfig,
     mut signal: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     let capacity = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let connections = TaskTracker::new();

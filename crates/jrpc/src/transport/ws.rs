@@ -13,11 +13,10 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
-use tower::Service;
 
 use super::connection::{self, ConnectionLimits};
 use super::framing::Frame;
-use crate::server::{BoxError, Call, Reply, Server};
+use crate::server::{CallService, Server};
 
 /// True for a WebSocket upgrade request.
 pub(crate) fn is_upgrade<B>(request: &Request<B>) -> bool {
@@ -69,9 +68,7 @@ pub(crate) async fn serve<S>(
     max_message: usize,
     shutdown: watch::Receiver<bool>,
 ) where
-    S: Service<Call, Response = Option<Reply>> + Clone + Send + Sync + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: CallService,
 {
     let config = WebSocketConfig::default()
         .max_message_size(Some(max_message))
