@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::entropy::SourceKind;
+use crate::store::Durability;
 
 /// Flags (and their environment variables) shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -46,6 +47,9 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes [default: 1048576]
     #[arg(long, env = "RANDOMD_MAX_REQUEST_BYTES", value_name = "BYTES")]
     pub max_request_bytes: Option<usize>,
+    /// What billed usage survives before an answer is sent [default: power-loss]
+    #[arg(long, env = "RANDOMD_DURABILITY", value_enum)]
+    pub durability: Option<Durability>,
 }
 
 /// The optional settings file.
@@ -61,6 +65,7 @@ struct FileSettings {
     daily_requests: Option<i64>,
     advisory_delay_ms: Option<u64>,
     max_request_bytes: Option<usize>,
+    durability: Option<Durability>,
 }
 
 /// The settings in force.
@@ -74,6 +79,7 @@ pub struct Settings {
     pub daily_requests: i64,
     pub advisory_delay_ms: u64,
     pub max_request_bytes: usize,
+    pub durability: Durability,
 }
 
 impl Settings {
@@ -111,6 +117,7 @@ impl Settings {
                 .max_request_bytes
                 .or(file.max_request_bytes)
                 .unwrap_or(1 << 20),
+            durability: serve.durability.or(file.durability).unwrap_or_default(),
         };
         if settings.daily_bits < 0 || settings.daily_requests < 0 {
             return Err("daily allowances cannot be negative".into());

@@ -51,7 +51,8 @@ pub async fn start_with_source(
     clock: Arc<dyn Clock>,
     source: Box<dyn EntropySource>,
 ) -> Result<Running, String> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.database).map_err(|e| e.to_string())?);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_with(&settings.database, settings.durability).map_err(|e| e.to_string())?);
     let entropy = Arc::new(Entropy::new(source));
     let signing_key = settings.signing_key.clone();
     let (signer, generated_signing_key) =

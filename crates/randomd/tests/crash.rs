@@ -16,13 +16,13 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 /// Starts the binary on a free port; returns it, its RPC URL and the development key if it made one.
-fn launch(data_dir: &std::path::Path) -> (Child, String, Option<String>) {
+fn launch(data_dir: &std::path::Path, durability: &str) -> (Child, String, Option<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_randomd"))
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--signing-key")
         .arg(common::shared_signing_key())
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--durability", durability])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -67,8 +67,15 @@ async fn call(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_no_acknowledged_usage_and_reuses_no_serial() {
+    // Both settings promise to survive the process being killed.
+    for durability in ["power-loss", "process-crash"] {
+        sigkill_under_load(durability).await;
+    }
+}
+
+async fn sigkill_under_load(durability: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut child, url, key) = launch(dir.path());
+    let (mut child, url, key) = launch(dir.path(), durability);
     let key = key.expect("a development key on first start");
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
 
@@ -127,7 +134,7 @@ async fn sigkill_under_load_loses_no_acknowledged_usage_and_reuses_no_serial() {
     let acknowledged_bits: i64 = acknowledged.iter().map(|(_, bits)| bits).sum();
 
     // Restart on the same data: everything acknowledged is there.
-    let (mut child, url, new_key) = launch(dir.path());
+    let (mut child, url, new_key) = launch(dir.path(), durability);
     assert!(new_key.is_none(), "the existing key was kept");
     let usage = call(&client, &url, "getUsage", json!({"apiKey": key}))
         .await

@@ -10,7 +10,7 @@ use std::fmt;
 
 use futures_util::future::BoxFuture;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 use crate::keys::KeyHash;
 

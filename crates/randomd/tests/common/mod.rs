@@ -47,6 +47,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         daily_requests: 200_000,
         advisory_delay_ms: 0,
         max_request_bytes: 1 << 20,
+        durability: randomd::store::Durability::PowerLoss,
     }
 }
 
