@@ -5,6 +5,11 @@
 
 use std::sync::Arc;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use tower::{Service, ServiceExt};
 
@@ -110,15 +115,40 @@ where
         }
     }
 
+    /// Runs a batch's calls: each is polled once at once (synchronous methods finish there, without
+    /// a task or a queue); the rest run concurrently, at most `batch_concurrency` at a time. Replies
+    /// go out in the order calls finish, which section 6 allows.
     async fn run_batch(&self, calls: Vec<Call>, out: &mut Vec<u8>) {
         let width = self.options.limits.batch_concurrency.max(1);
-        let mut replies =
-            futures_util::stream::iter(calls.into_iter().map(|call| self.run(call))).buffered(width);
-        while let Some(reply) = replies.next().await {
-            if let Some(reply) = reply {
-                push_element(out, &reply);
+        let mut pending = FuturesUnordered::new();
+        for call in calls {
+            let mut future = Box::pin(self.run(call));
+            match poll_once(&mut future).await {
+                Poll::Ready(reply) => push_reply(out, reply),
+                Poll::Pending => {
+                    pending.push(future);
+                    if pending.len() >= width {
+                        if let Some(reply) = pending.next().await {
+                            push_reply(out, reply);
+                        }
+                    }
+                }
             }
         }
+        while let Some(reply) = pending.next().await {
+            push_reply(out, reply);
+        }
+    }
+}
+
+/// Polls a future once, with the current task's waker, and says whether it finished.
+pub(crate) async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
+}
+
+fn push_reply(out: &mut Vec<u8>, reply: Option<Reply>) {
+    if let Some(reply) = reply {
+        push_element(out, &reply);
     }
 }
 

@@ -13,6 +13,7 @@ use tower::layer::util::{Identity, Stack};
 use tower::Layer;
 
 pub use call::{Call, Reply};
+pub(crate) use dispatch::poll_once;
 pub use dispatch::{BoxError, TIMEOUT_CODE};
 pub use handler::{AsyncHandler, IntoResult, SyncHandler};
 pub use limits::Limits;

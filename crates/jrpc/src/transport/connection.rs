@@ -8,11 +8,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,7 +20,7 @@ use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use super::framing::Frame;
-use crate::server::{CallService, Reply, Server};
+use crate::server::{poll_once, CallService, Reply, Server};
 use crate::wire::{self, ErrorCode, ErrorObject, Version, NULL_ID};
 
 /// Limits of one persistent connection.
@@ -226,16 +224,6 @@ fn request_text<P: Serialize + ?Sized>(
     Ok(Bytes::from(text))
 }
 
-/// A future polled once with a waker that does nothing, to finish synchronous calls inline.
-struct PollOnce<'a, F>(&'a mut Pin<Box<F>>);
-
-impl<F: Future> Future for PollOnce<'_, F> {
-    type Output = Poll<F::Output>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(self.0.as_mut().poll(cx))
-    }
-}
-
 /// Serves one connection until the client leaves, the connection idles out, or `shutdown` fires;
 /// then lets calls in flight finish, flushes their replies, and returns.
 pub(crate) async fn serve<S, In, Out, E>(
@@ -294,7 +282,7 @@ pub(crate) async fn serve<S, In, Out, E>(
         let server = server.clone();
         let mut call = Box::pin(async move { server.handle_with(&bytes, extensions).await });
         // Synchronous methods finish on the first poll: answer them here, without a task.
-        match PollOnce(&mut call).await {
+        match poll_once(&mut call).await {
             Poll::Ready(reply) => {
                 if let Some(reply) = reply {
                     if peer.send(Bytes::from(reply)).await.is_err() {
