@@ -32,6 +32,10 @@ pub struct ConnectionLimits {
     pub outbound_budget_bytes: usize,
     /// A connection with nothing in flight and nothing received for this long is closed.
     pub idle_timeout: Option<Duration>,
+    /// When the connection ends (shutdown, or the client left), how long calls in flight and queued
+    /// replies may take to finish before the connection is closed anyway: a client that stops
+    /// reading cannot hold up a shutdown.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -40,6 +44,7 @@ impl Default for ConnectionLimits {
             max_in_flight: 64,
             outbound_budget_bytes: 16 * 1024 * 1024,
             idle_timeout: Some(Duration::from_secs(300)),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -244,15 +249,59 @@ pub(crate) async fn serve<S, In, Out, E>(
 
     let max_in_flight = limits.max_in_flight.max(1);
     let slots = Arc::new(Semaphore::new(max_in_flight));
+    let reading = read_loop(
+        &mut incoming,
+        &server,
+        &peer,
+        &slots,
+        max_in_flight,
+        limits.idle_timeout,
+    );
+    // The loop can wait for a free slot or for room to send; shutdown must interrupt those waits too.
+    tokio::select! {
+        _ = reading => {}
+        _ = until_set(&mut shutdown) => {}
+    }
+    // Let calls in flight finish and queue their replies; then the writer drains the queue and stops.
+    // Both are bounded by the grace period, after which the connection is cut.
+    let deadline = tokio::time::Instant::now() + limits.shutdown_grace;
+    if tokio::time::timeout_at(deadline, slots.acquire_many(max_in_flight as u32))
+        .await
+        .is_err()
+    {
+        tracing::debug!("calls still in flight after the grace period; closing anyway");
+    }
+    drop(incoming);
+    peer.close();
+    let mut writer = writer;
+    if tokio::time::timeout_at(deadline, &mut writer).await.is_err() {
+        tracing::debug!("replies still unwritten after the grace period; closing anyway");
+        writer.abort();
+    }
+}
+
+/// Reads frames and starts their calls until the client leaves, the connection idles out, or the
+/// writer fails.
+async fn read_loop<S, In, E>(
+    incoming: &mut In,
+    server: &Server<S>,
+    peer: &Peer,
+    slots: &Arc<Semaphore>,
+    max_in_flight: usize,
+    idle_timeout: Option<Duration>,
+) where
+    S: CallService,
+    In: Stream<Item = Result<Frame, E>> + Unpin,
+    E: fmt::Display,
+{
     loop {
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+        let Ok(slot) = Arc::clone(slots).acquire_owned().await else {
             break;
         };
         let frame = tokio::select! {
             frame = incoming.next() => frame,
-            _ = until_set(&mut shutdown) => break,
             _ = peer.closed() => break,
-            _ = idle(limits.idle_timeout, &slots, max_in_flight) => {
+            _ = idle(idle_timeout, slots, max_in_flight) => {
                 tracing::debug!("closing an idle connection");
                 break;
             }
@@ -302,11 +351,6 @@ pub(crate) async fn serve<S, In, Out, E>(
             }
         }
     }
-    // Let calls in flight finish and queue their replies; then the writer drains the queue and stops.
-    let _ = slots.acquire_many(max_in_flight as u32).await;
-    drop(incoming);
-    peer.close();
-    let _ = writer.await;
 }
 
 /// Writes queued messages, coalescing whatever is queued into one flush, until the connection closes;
