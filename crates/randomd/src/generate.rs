@@ -263,19 +263,24 @@ pub fn uuids(stream: &mut RandomStream<'_>, n: usize) -> Result<Vec<String>, Ent
         .map(|_| {
             let mut bytes = [0u8; 16];
             stream.fill(&mut bytes)?;
-            bytes[6] = (bytes[6] & 0x0f) | 0x40;
-            bytes[8] = (bytes[8] & 0x3f) | 0x80;
-            let hex = hex::encode(bytes);
-            Ok(format!(
-                "{}-{}-{}-{}-{}",
-                &hex[0..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..32]
-            ))
+            Ok(uuid_v4(bytes))
         })
         .collect()
+}
+
+/// 16 random bytes as a version 4 UUID: version and variant bits set, lowercase, hyphenated.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// How blobs are written.

@@ -29,17 +29,7 @@ pub fn hashes_match(a: &KeyHash, b: &KeyHash) -> bool {
 pub fn new_api_key() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    Ok(crate::generate::uuid_v4(bytes))
 }
 
 /// True for the shape of a key: a lowercase or uppercase hyphenated UUID.
