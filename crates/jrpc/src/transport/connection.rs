@@ -98,12 +98,21 @@ impl fmt::Debug for Peer {
 }
 
 /// A message queued for writing, holding its share of the outbound budget until written.
-struct Outbound {
+pub(crate) struct Outbound {
     bytes: Bytes,
     _budget: OwnedSemaphorePermit,
 }
 
+/// The receiving end of a connection's outbound queue.
+pub(crate) type Queued = mpsc::UnboundedReceiver<Outbound>;
+
 impl Peer {
+    /// A peer for a new connection, and the queue its writer drains.
+    pub(crate) fn channel(limits: &ConnectionLimits) -> (Peer, Queued) {
+        let (queue, queued) = mpsc::unbounded_channel();
+        (Peer::new(queue, limits.outbound_budget_bytes.max(1)), queued)
+    }
+
     fn new(outbound: mpsc::UnboundedSender<Outbound>, budget_total: usize) -> Peer {
         let (closed, _) = watch::channel(false);
         Peer {
@@ -232,6 +241,25 @@ fn request_text<P: Serialize + ?Sized>(
 /// Serves one connection until the client leaves, the connection idles out, or `shutdown` fires;
 /// then lets calls in flight finish, flushes their replies, and returns.
 pub(crate) async fn serve<S, In, Out, E>(
+    incoming: In,
+    outgoing: Out,
+    server: Server<S>,
+    limits: ConnectionLimits,
+    shutdown: watch::Receiver<bool>,
+) where
+    S: CallService,
+    In: Stream<Item = Result<Frame, E>> + Unpin,
+    E: fmt::Display,
+    Out: Sink<Bytes> + Unpin + Send + 'static,
+{
+    let (peer, queued) = Peer::channel(&limits);
+    serve_as(peer, queued, incoming, outgoing, server, limits, shutdown).await;
+}
+
+/// Like [`serve`], for a [`Peer`] made beforehand with [`Peer::channel`], so that the caller can use it.
+pub(crate) async fn serve_as<S, In, Out, E>(
+    peer: Peer,
+    queued: Queued,
     mut incoming: In,
     outgoing: Out,
     server: Server<S>,
@@ -243,8 +271,6 @@ pub(crate) async fn serve<S, In, Out, E>(
     E: fmt::Display,
     Out: Sink<Bytes> + Unpin + Send + 'static,
 {
-    let (queue, queued) = mpsc::unbounded_channel::<Outbound>();
-    let peer = Peer::new(queue, limits.outbound_budget_bytes.max(1));
     let writer = tokio::spawn(write_all(queued, outgoing, peer.clone()));
 
     let max_in_flight = limits.max_in_flight.max(1);
@@ -355,11 +381,7 @@ async fn read_loop<S, In, E>(
 
 /// Writes queued messages, coalescing whatever is queued into one flush, until the connection closes;
 /// then writes what is still queued and closes the sink.
-async fn write_all<Out: Sink<Bytes> + Unpin>(
-    mut queued: mpsc::UnboundedReceiver<Outbound>,
-    mut outgoing: Out,
-    peer: Peer,
-) {
+async fn write_all<Out: Sink<Bytes> + Unpin>(mut queued: Queued, mut outgoing: Out, peer: Peer) {
     let mut closed = peer.inner.closed.subscribe();
     'writing: loop {
         let message = tokio::select! {

@@ -11,7 +11,7 @@ mod ws;
 
 pub use connection::{ConnectionLimits, Peer, PeerError};
 pub use framing::Framing;
-pub use stream::{serve_io, serve_stdio, StreamConfig, StreamServer};
+pub use stream::{open_io, serve_io, serve_stdio, StreamConfig, StreamServer};
 pub use tls::TlsFiles;
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM: the usual cue for a server's graceful shutdown.

@@ -72,6 +72,42 @@ pub async fn serve_io<S, R, W>(
     connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
 }
 
+/// Speaks JSON-RPC over a connection this program opened (or was given), as a peer: returns a
+/// [`Peer`](super::Peer) that calls the other side's methods and sends it notifications, while
+/// `server` answers the calls the other side makes (use an empty `Methods` if it makes none). The
+/// task ends when the connection closes.
+pub fn open_io<S, R, W>(
+    reader: R,
+    writer: W,
+    server: Server<S>,
+    config: &StreamConfig,
+) -> (super::Peer, JoinHandle<()>)
+where
+    S: CallService,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let max_frame = config
+        .max_frame_bytes
+        .unwrap_or(server.limits().max_request_bytes);
+    let incoming = FramedRead::new(reader, Codec::new(config.framing, max_frame));
+    let outgoing = FramedWrite::new(writer, Codec::new(config.framing, max_frame));
+    let (peer, queued) = super::Peer::channel(&config.limits);
+    let (signal, shutdown) = watch::channel(false);
+    drop(signal); // only the end of the connection stops it
+    let limits = config.limits.clone();
+    let task = tokio::spawn(connection::serve_as(
+        peer.clone(),
+        queued,
+        incoming,
+        outgoing,
+        server,
+        limits,
+        shutdown,
+    ));
+    (peer, task)
+}
+
 /// Serves JSON-RPC on this process's stdin and stdout (as language servers do), until stdin closes.
 pub async fn serve_stdio<S>(server: Server<S>, config: &StreamConfig)
 where
