@@ -21,6 +21,7 @@ pub struct Call {
     extensions: http::Extensions,
 }
 
+#[derive(Clone)]
 enum MethodName {
     Borrowed(Range<usize>),
     /// The name had JSON escapes, so it no longer matches the raw text.
@@ -73,10 +74,7 @@ impl Call {
 
     /// The method name, unescaped.
     pub fn method(&self) -> &str {
-        match &self.method {
-            MethodName::Borrowed(range) => &self.text[range.clone()],
-            MethodName::Unescaped(name) => name,
-        }
+        self.method.resolve(&self.text)
     }
 
     /// The raw JSON text of `params` (an array or an object), if the call has any.
@@ -132,25 +130,41 @@ impl Call {
         Some(Reply::error(id, self.version, error))
     }
 
-    /// What it takes to answer this call after it has been handed to a service: a shared
-    /// reference to the text, no copy of the id.
+    /// What it takes to answer this call after it has been handed to a service or a handler: a
+    /// shared reference to the text, no copy of the id or the method name.
     pub(crate) fn return_address(&self) -> ReturnAddress {
         ReturnAddress {
             text: Arc::clone(&self.text),
+            method: self.method.clone(),
             id: self.id.clone(),
             version: self.version,
         }
     }
 }
 
-/// Where to send an error for a call that middleware failed.
+impl MethodName {
+    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            MethodName::Borrowed(range) => &text[range.clone()],
+            MethodName::Unescaped(name) => name,
+        }
+    }
+}
+
+/// Where to send an error for a call that middleware or a panicking handler failed.
 pub(crate) struct ReturnAddress {
     text: Arc<str>,
+    method: MethodName,
     id: Option<Range<usize>>,
     version: Version,
 }
 
 impl ReturnAddress {
+    /// The method the call was for, for logs.
+    pub(crate) fn method(&self) -> &str {
+        self.method.resolve(&self.text)
+    }
+
     /// The error reply, or `None` if the call was a notification.
     pub(crate) fn reply_error(&self, error: &ErrorObject) -> Option<Reply> {
         let id = &self.text[self.id.clone()?];

@@ -178,22 +178,18 @@ impl Methods {
                 CallFuture::ready(outcome.unwrap_or_else(|_| panicked(&call)))
             }
             Some(Handler::Async(handler)) => {
-                let id = call.id().map(str::to_owned);
-                let version = call.version();
-                let method: Box<str> = call.method().into();
+                let return_address = call.return_address();
+                let panicked = move || {
+                    tracing::error!(method = return_address.method(), "handler panicked");
+                    return_address.reply_error(&internal_panic())
+                };
                 match std::panic::catch_unwind(AssertUnwindSafe(|| handler(call))) {
-                    Ok(future) => CallFuture::Pending(Box::pin(AssertUnwindSafe(future).catch_unwind().map(
-                        move |outcome| {
-                            outcome.unwrap_or_else(|_| {
-                                tracing::error!(method = &*method, "handler panicked");
-                                id.map(|id| Reply::error(&id, version, &internal_panic()))
-                            })
-                        },
-                    ))),
-                    Err(_) => {
-                        tracing::error!(method = &*method, "handler panicked");
-                        CallFuture::ready(id.map(|id| Reply::error(&id, version, &internal_panic())))
-                    }
+                    Ok(future) => CallFuture::Pending(Box::pin(
+                        AssertUnwindSafe(future)
+                            .catch_unwind()
+                            .map(move |outcome| outcome.unwrap_or_else(|_| panicked())),
+                    )),
+                    Err(_) => CallFuture::ready(panicked()),
                 }
             }
         }

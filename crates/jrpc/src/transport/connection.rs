@@ -415,6 +415,11 @@ async fn write_all<Out: Sink<Bytes> + Unpin>(mut queued: Queued, mut outgoing: O
     peer.close();
 }
 
+/// A shutdown flag that is never set: for connections that only their end stops.
+pub(crate) fn never_stopped() -> watch::Receiver<bool> {
+    watch::channel(false).1
+}
+
 /// Resolves once the flag is set, holding no borrow of it afterwards. A flag whose sender is gone
 /// can never be set: then it never resolves.
 pub(crate) async fn until_set(flag: &mut watch::Receiver<bool>) {

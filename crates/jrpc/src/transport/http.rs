@@ -119,9 +119,8 @@ where
 impl<S> HttpService<S> {
     /// Wraps a server. Its WebSocket connections run until their clients leave.
     pub fn new(server: Server<S>, config: HttpConfig) -> Self {
-        let (signal, shutdown) = watch::channel(false);
-        // The sender is dropped: without an HttpServer around it, nothing signals shutdown.
-        drop(signal);
+        // Without an HttpServer around it, nothing signals shutdown.
+        let shutdown = super::connection::never_stopped();
         HttpService::with_websockets(
             server,
             config,

@@ -64,12 +64,24 @@ pub async fn serve_io<S, R, W>(
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let (incoming, outgoing) = framed(reader, writer, &server, config);
+    connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
+}
+
+/// The reader and writer wrapped in the configured framing, limited to the largest frame.
+fn framed<S, R, W>(
+    reader: R,
+    writer: W,
+    server: &Server<S>,
+    config: &StreamConfig,
+) -> (FramedRead<R, Codec>, FramedWrite<W, Codec>) {
     let max_frame = config
         .max_frame_bytes
         .unwrap_or(server.limits().max_request_bytes);
-    let incoming = FramedRead::new(reader, Codec::new(config.framing, max_frame));
-    let outgoing = FramedWrite::new(writer, Codec::new(config.framing, max_frame));
-    connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
+    (
+        FramedRead::new(reader, Codec::new(config.framing, max_frame)),
+        FramedWrite::new(writer, Codec::new(config.framing, max_frame)),
+    )
 }
 
 /// Speaks JSON-RPC over a connection this program opened (or was given), as a peer: returns a
@@ -87,14 +99,9 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let max_frame = config
-        .max_frame_bytes
-        .unwrap_or(server.limits().max_request_bytes);
-    let incoming = FramedRead::new(reader, Codec::new(config.framing, max_frame));
-    let outgoing = FramedWrite::new(writer, Codec::new(config.framing, max_frame));
+    let (incoming, outgoing) = framed(reader, writer, &server, config);
     let (peer, queued) = super::Peer::channel(&config.limits);
-    let (signal, shutdown) = watch::channel(false);
-    drop(signal); // only the end of the connection stops it
+    let shutdown = connection::never_stopped();
     let limits = config.limits.clone();
     let task = tokio::spawn(connection::serve_as(
         peer.clone(),
@@ -113,8 +120,7 @@ pub async fn serve_stdio<S>(server: Server<S>, config: &StreamConfig)
 where
     S: CallService,
 {
-    let (signal, shutdown) = watch::channel(false);
-    drop(signal); // nothing stops stdio but the end of stdin
+    let shutdown = connection::never_stopped(); // nothing stops stdio but the end of stdin
     serve_io(tokio::io::stdin(), tokio::io::stdout(), server, config, shutdown).await;
 }
 
