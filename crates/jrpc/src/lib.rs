@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod client;
 pub mod server;
 pub mod transport;
 pub mod wire;

@@ -63,17 +63,16 @@ async fn node_jayson_over_http_websocket_and_tcp() {
     run_peer("node", "node_peer.js").await;
 }
 
-/// jrpc's own stream transport as the calling side: it talks to Node's jayson server over TCP.
+/// jrpc's client calling a foreign server, Node's jayson, over TCP and over HTTP.
 #[tokio::test]
-async fn jrpc_calls_a_foreign_jayson_server_over_tcp() {
-    use jrpc::transport::{open_io, PeerError};
+async fn jrpc_client_calls_a_foreign_jayson_server_over_tcp_and_http() {
+    use jrpc::client::{Batch, Client};
     use serde_json::json;
     use tokio::io::AsyncBufReadExt;
 
     let script = format!("{}/tests/interop/jayson_server.js", env!("CARGO_MANIFEST_DIR"));
     let mut node = tokio::process::Command::new("node")
         .arg(script)
-        .arg("0")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -84,54 +83,67 @@ async fn jrpc_calls_a_foreign_jayson_server_over_tcp() {
         .expect("jayson starts")
         .expect("read")
         .expect("a line");
-    let port: u16 = first
+    let ports: Vec<u16> = first
         .strip_prefix("listening ")
-        .expect("the port")
-        .parse()
-        .expect("a number");
-
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .expect("the ports")
+        .split(' ')
+        .map(|port| port.parse().expect("a number"))
+        .collect();
+    let tcp = Client::connect(&format!("tcp://127.0.0.1:{}", ports[0]))
         .await
-        .expect("connect");
-    let (reader, writer) = stream.into_split();
-    let nothing = jrpc::Server::new(jrpc::Methods::new());
-    let (peer, connection) = open_io(reader, writer, nothing, &StreamConfig::default());
+        .expect("tcp");
+    let http = Client::connect(&format!("http://127.0.0.1:{}/", ports[1]))
+        .await
+        .expect("http");
 
-    let sum = peer.call("add", &[40, 2]).await.expect("add");
-    assert_eq!(sum.get(), "42");
-    let greeting = peer.call("greet", &json!({"name": "jrpc"})).await.expect("greet");
-    assert_eq!(greeting.get(), r#""Hello, jrpc!""#);
-    match peer.call("fail", &[1, 2]).await {
-        Err(PeerError::Remote(error)) => {
-            assert_eq!(error.code(), 4242);
-            assert_eq!(error.message(), "refused on purpose");
-            assert_eq!(error.data().expect("data").get(), "[1,2]");
+    for (client, transport) in [(&tcp, "TCP"), (&http, "HTTP")] {
+        assert_eq!(client.call::<_, i64>("add", &[40, 2]).await.expect(transport), 42);
+        let greeting: String = client
+            .call("greet", &json!({"name": "jrpc"}))
+            .await
+            .expect(transport);
+        assert_eq!(greeting, "Hello, jrpc!");
+        let error = client.call::<_, i64>("fail", &[1, 2]).await.expect_err(transport);
+        let remote = error.remote_error().expect("the server's error");
+        assert_eq!((remote.code(), remote.message()), (4242, "refused on purpose"));
+        assert_eq!(remote.data().expect("data").get(), "[1,2]");
+        let missing = client
+            .call::<_, i64>("no_such_method", &[0])
+            .await
+            .expect_err(transport);
+        assert_eq!(missing.remote_error().map(|e| e.code()), Some(-32601));
+
+        // Many calls at once, matched by id.
+        let pairs: Vec<[i64; 2]> = (0..50).map(|i| [i, i]).collect();
+        let calls = pairs.iter().map(|pair| client.call::<_, i64>("add", pair));
+        for (i, result) in futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(result.expect(transport), 2 * i as i64);
         }
-        other => panic!("expected the server's error, got {other:?}"),
+        let mut batch = Batch::new();
+        let sum = batch.call::<i64, _>("add", &[1, 2]).expect("params");
+        batch.notify("record", &[transport]).expect("params");
+        let greet = batch
+            .call::<String, _>("greet", &json!({"name": "batch"}))
+            .expect("params");
+        let mut results = client.send_batch(batch).await.expect(transport);
+        assert_eq!(results.take(greet).expect(transport), "Hello, batch!");
+        assert_eq!(results.take(sum).expect(transport), 3);
+        client.notify("record", &["seen"]).await.expect(transport);
     }
-    match peer.call("no_such_method", &[0]).await {
-        Err(PeerError::Remote(error)) => assert_eq!(error.code(), -32601),
-        other => panic!("expected -32601, got {other:?}"),
-    }
-    // Many calls at once over the one connection, matched by id.
-    let pairs: Vec<[i32; 2]> = (0..50).map(|i| [i, i]).collect();
-    let calls: Vec<_> = pairs.iter().map(|pair| peer.call("add", pair)).collect();
-    let results = futures_util::future::join_all(calls).await;
-    for (i, result) in results.into_iter().enumerate() {
-        assert_eq!(result.expect("add").get(), (2 * i).to_string());
-    }
-    // A notification is executed by the foreign server and never answered.
-    peer.notify("record", &["seen"]).await.expect("notify");
-    let recorded = peer.call("recorded", &[0; 0]).await.expect("recorded");
-    assert_eq!(recorded.get(), r#"["seen"]"#);
+    let recorded: Vec<String> = tcp.call("recorded", &[0; 0]).await.expect("recorded");
+    assert_eq!(recorded, ["TCP", "seen", "HTTP", "seen"]);
 
     node.kill().await.expect("stop jayson");
-    match tokio::time::timeout(std::time::Duration::from_secs(5), peer.call("add", &[1, 1])).await {
-        Ok(Err(PeerError::Closed)) => {}
-        other => panic!("a call after the server left must fail promptly with Closed, got {other:?}"),
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(5), connection)
-        .await
-        .expect("ends")
-        .expect("no panic");
+    let error = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tcp.call::<_, i64>("add", &[1, 1]),
+    )
+    .await
+    .expect("a call after the server left fails promptly")
+    .expect_err("closed");
+    assert!(error.is_closed(), "{error}");
 }

@@ -6,7 +6,6 @@
 //! - Handlers reach the connection through a [`Peer`] in the call's extensions, to push notifications
 //!   or call methods the client serves.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,8 +19,9 @@ use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use super::framing::Frame;
+use super::pending::{Answer, BatchWaiter, Subscriber, Table, Waiter};
 use crate::server::{poll_once, CallService, Reply, Server};
-use crate::wire::{self, ErrorCode, ErrorObject, Version, NULL_ID};
+use crate::wire::{self, ErrorCode, ErrorObject, Inbound, Version, NULL_ID};
 
 /// Limits of one persistent connection.
 #[derive(Debug, Clone)]
@@ -56,6 +56,8 @@ pub enum PeerError {
     Closed,
     /// The client answered with an error.
     Remote(ErrorObject),
+    /// The client's answer broke the specification.
+    InvalidReply(String),
     /// The parameters could not be serialized.
     Params(serde_json::Error),
 }
@@ -65,6 +67,7 @@ impl fmt::Display for PeerError {
         match self {
             PeerError::Closed => f.write_str("the connection is closed"),
             PeerError::Remote(error) => write!(f, "the client answered with an error: {error}"),
+            PeerError::InvalidReply(reason) => write!(f, "the client's answer is invalid: {reason}"),
             PeerError::Params(error) => write!(f, "cannot serialize the params: {error}"),
         }
     }
@@ -72,11 +75,19 @@ impl fmt::Display for PeerError {
 
 impl std::error::Error for PeerError {}
 
-type Pending = HashMap<String, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>>;
+/// Which end of the connection this program is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// It accepted the connection: anything that is not an answer to its own calls is a request.
+    Server,
+    /// It opened the connection: every response is for its calls, and one nobody waits for is
+    /// dropped rather than answered.
+    Client,
+}
 
-/// The client at the other end of a persistent connection, as handlers see it.
-///
-/// Found in [`Call::extensions`] for calls that arrived over WebSocket or a byte stream.
+/// The other end of a persistent connection: handlers find it in [`Call::extensions`] (for calls
+/// that arrived over WebSocket or a byte stream) to push notifications or call back; a client uses
+/// it to make its calls.
 #[derive(Clone)]
 pub struct Peer {
     inner: Arc<PeerInner>,
@@ -86,9 +97,10 @@ struct PeerInner {
     outbound: mpsc::UnboundedSender<Outbound>,
     budget: Arc<Semaphore>,
     budget_total: usize,
-    pending: Mutex<Pending>,
+    table: Mutex<Table>,
     next_id: AtomicU64,
     closed: watch::Sender<bool>,
+    role: Role,
 }
 
 impl fmt::Debug for Peer {
@@ -108,27 +120,26 @@ pub(crate) type Queued = mpsc::UnboundedReceiver<Outbound>;
 
 impl Peer {
     /// A peer for a new connection, and the queue its writer drains.
-    pub(crate) fn channel(limits: &ConnectionLimits) -> (Peer, Queued) {
-        let (queue, queued) = mpsc::unbounded_channel();
-        (Peer::new(queue, limits.outbound_budget_bytes.max(1)), queued)
-    }
-
-    fn new(outbound: mpsc::UnboundedSender<Outbound>, budget_total: usize) -> Peer {
+    pub(crate) fn channel(limits: &ConnectionLimits, role: Role) -> (Peer, Queued) {
+        let (outbound, queued) = mpsc::unbounded_channel();
+        let budget_total = limits.outbound_budget_bytes.max(1);
         let (closed, _) = watch::channel(false);
-        Peer {
+        let peer = Peer {
             inner: Arc::new(PeerInner {
                 outbound,
                 budget: Arc::new(Semaphore::new(budget_total)),
                 budget_total,
-                pending: Mutex::new(HashMap::new()),
+                table: Mutex::new(Table::default()),
                 next_id: AtomicU64::new(1),
                 closed,
+                role,
             }),
-        }
+        };
+        (peer, queued)
     }
 
-    /// Queues bytes for the client, waiting for room in the outbound budget.
-    async fn send(&self, bytes: Bytes) -> Result<(), PeerError> {
+    /// Queues bytes for the other side, waiting for room in the outbound budget.
+    pub(crate) async fn send(&self, bytes: Bytes) -> Result<(), PeerError> {
         let weight = bytes.len().clamp(1, self.inner.budget_total) as u32;
         let permit = tokio::select! {
             permit = Arc::clone(&self.inner.budget).acquire_many_owned(weight) => permit.map_err(|_| PeerError::Closed)?,
@@ -158,16 +169,46 @@ impl Peer {
         let id = format!("\"s{}\"", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
         let message = request_text(method, params, Some(&id)).map_err(PeerError::Params)?;
         let (answer, answered) = oneshot::channel();
-        self.lock_pending().insert(id.clone(), answer);
-        if let Err(error) = self.send(message).await {
-            self.lock_pending().remove(&id);
-            return Err(error);
-        }
+        let _waiting = self.wait_for(id, Waiter::Call(answer));
+        self.send(message).await?;
         match answered.await {
-            Ok(Ok(result)) => Ok(result),
-            Ok(Err(error)) => Err(PeerError::Remote(error)),
+            Ok(Answer::Result(result)) => Ok(result),
+            Ok(Answer::Error(error)) => Err(PeerError::Remote(error)),
+            Ok(Answer::Broken(reason)) => Err(PeerError::InvalidReply(reason)),
             Err(_) => Err(PeerError::Closed),
         }
+    }
+
+    /// Registers a waiter for the reply with this raw id; it is forgotten when the guard drops,
+    /// so a call that is cancelled or times out leaves nothing behind.
+    pub(crate) fn wait_for(&self, id: String, waiter: Waiter) -> Waiting<'_> {
+        self.lock_table().insert(id.clone(), waiter);
+        Waiting {
+            peer: self,
+            ids: vec![id],
+        }
+    }
+
+    /// Registers one waiter under every id of a batch.
+    pub(crate) fn wait_for_batch(&self, batch: &Arc<BatchWaiter>) -> Waiting<'_> {
+        let mut table = self.lock_table();
+        for id in batch.ids() {
+            table.insert(id.clone(), Waiter::Batch(Arc::clone(batch)));
+        }
+        Waiting {
+            peer: self,
+            ids: batch.ids().to_vec(),
+        }
+    }
+
+    /// Delivers notifications of `method` to `subscriber` until it is removed.
+    pub(crate) fn subscribe(&self, method: String, subscriber: Subscriber) {
+        self.lock_table().subscribe(method, subscriber);
+    }
+
+    /// Stops delivering to the subscriber with this key.
+    pub(crate) fn unsubscribe(&self, method: &str, key: u64) {
+        self.lock_table().unsubscribe(method, key);
     }
 
     /// Resolves when the connection closes: lets a subscription's loop end on disconnect.
@@ -181,47 +222,74 @@ impl Peer {
         *self.inner.closed.borrow()
     }
 
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+    fn lock_table(&self) -> std::sync::MutexGuard<'_, Table> {
         self.inner
-            .pending
+            .table
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Delivers a frame that answers one of our calls; false if it is not such an answer.
-    fn route_response(&self, frame: &[u8]) -> bool {
-        if self.lock_pending().is_empty() {
+    /// Takes a frame that answers one of our calls or carries a notification someone subscribed
+    /// to; false when the frame is for the server.
+    fn route(&self, frame: &[u8]) -> bool {
+        let client = self.inner.role == Role::Client;
+        if !client && self.lock_table().is_idle() {
             return false;
         }
         let Ok(text) = std::str::from_utf8(frame) else {
-            return false;
-        };
-        let responses = match wire::parse_responses(text) {
-            Ok(wire::Responses::Single(response)) => vec![response],
-            Ok(wire::Responses::Batch(responses)) => responses.into_iter().filter_map(Result::ok).collect(),
-            Err(_) => return false,
-        };
-        let mut pending = self.lock_pending();
-        for response in responses {
-            if let Some(answer) = pending.remove(response.id) {
-                let outcome = response.outcome.map(|raw| {
-                    RawValue::from_string(raw.to_owned()).unwrap_or_else(|_| Box::<RawValue>::default())
-                });
-                let _ = answer.send(outcome);
+            if client {
+                self.lock_table()
+                    .fail_all("the server sent a message that is not UTF-8");
             }
+            return client;
+        };
+        match wire::classify_inbound(text) {
+            Inbound::Requests => false,
+            Inbound::Notification { method, params } => self.lock_table().notify(&method, params),
+            Inbound::Responses(Ok(responses)) => {
+                self.lock_table().deliver(responses);
+                true
+            }
+            Inbound::Responses(Err(error)) if client => {
+                self.lock_table().deliver_broken(&error);
+                true
+            }
+            Inbound::Responses(Err(_)) => false,
+            Inbound::Invalid(error) if client => {
+                tracing::debug!(%error, "the server sent something that is not JSON");
+                self.lock_table().fail_all(&format!(
+                    "the server sent a message that is not JSON-RPC: {error}"
+                ));
+                true
+            }
+            Inbound::Invalid(_) => false,
         }
-        true
     }
 
-    /// Marks the connection closed: sends fail from now on, and calls awaiting the client fail.
-    fn close(&self) {
+    /// Marks the connection closed: sends fail from now on, and calls awaiting the other side fail.
+    pub(crate) fn close(&self) {
         self.inner.closed.send_replace(true);
         self.inner.budget.close();
-        self.lock_pending().clear();
+        self.lock_table().clear();
     }
 }
 
-fn request_text<P: Serialize + ?Sized>(
+/// Keeps reply waiters registered while a call is waiting; removes them when dropped.
+pub(crate) struct Waiting<'a> {
+    peer: &'a Peer,
+    ids: Vec<String>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut table = self.peer.lock_table();
+        for id in &self.ids {
+            table.remove(id);
+        }
+    }
+}
+
+pub(crate) fn request_text<P: Serialize + ?Sized>(
     method: &str,
     params: &P,
     id: Option<&str>,
@@ -252,8 +320,35 @@ pub(crate) async fn serve<S, In, Out, E>(
     E: fmt::Display,
     Out: Sink<Bytes> + Unpin + Send + 'static,
 {
-    let (peer, queued) = Peer::channel(&limits);
+    let (peer, queued) = Peer::channel(&limits, Role::Server);
     serve_as(peer, queued, incoming, outgoing, server, limits, shutdown).await;
+}
+
+/// Runs a connection this program opened, as its client end, in a task of its own; the returned
+/// peer makes the calls, and `server` answers the other side's calls.
+pub(crate) fn open<S, In, Out, E>(
+    incoming: In,
+    outgoing: Out,
+    server: Server<S>,
+    limits: ConnectionLimits,
+) -> (Peer, tokio::task::JoinHandle<()>)
+where
+    S: CallService,
+    In: Stream<Item = Result<Frame, E>> + Unpin + Send + 'static,
+    E: fmt::Display + Send + 'static,
+    Out: Sink<Bytes> + Unpin + Send + 'static,
+{
+    let (peer, queued) = Peer::channel(&limits, Role::Client);
+    let task = tokio::spawn(serve_as(
+        peer.clone(),
+        queued,
+        incoming,
+        outgoing,
+        server,
+        limits,
+        never_stopped(),
+    ));
+    (peer, task)
 }
 
 /// Like [`serve`], for a [`Peer`] made beforehand with [`Peer::channel`], so that the caller can use it.
@@ -349,7 +444,7 @@ async fn read_loop<S, In, E>(
             }
             Some(Ok(Frame::Message(bytes))) => bytes,
         };
-        if peer.route_response(&bytes) {
+        if peer.route(&bytes) {
             continue;
         }
         let mut extensions = http::Extensions::new();

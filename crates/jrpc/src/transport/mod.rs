@@ -4,10 +4,11 @@ pub mod connection;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
+pub(crate) mod pending;
 pub mod stream;
 pub mod tls;
 #[cfg(feature = "http")]
-mod ws;
+pub(crate) mod ws;
 
 pub use connection::{ConnectionLimits, Peer, PeerError};
 pub use framing::Framing;

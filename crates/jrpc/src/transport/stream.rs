@@ -69,7 +69,7 @@ pub async fn serve_io<S, R, W>(
 }
 
 /// The reader and writer wrapped in the configured framing, limited to the largest frame.
-fn framed<S, R, W>(
+pub(crate) fn framed<S, R, W>(
     reader: R,
     writer: W,
     server: &Server<S>,
@@ -87,7 +87,7 @@ fn framed<S, R, W>(
 /// Speaks JSON-RPC over a connection this program opened (or was given), as a peer: returns a
 /// [`Peer`](super::Peer) that calls the other side's methods and sends it notifications, while
 /// `server` answers the calls the other side makes (use an empty `Methods` if it makes none). The
-/// task ends when the connection closes.
+/// task ends when the connection closes. [`crate::client::Client`] is the friendlier way to do this.
 pub fn open_io<S, R, W>(
     reader: R,
     writer: W,
@@ -100,19 +100,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let (incoming, outgoing) = framed(reader, writer, &server, config);
-    let (peer, queued) = super::Peer::channel(&config.limits);
-    let shutdown = connection::never_stopped();
-    let limits = config.limits.clone();
-    let task = tokio::spawn(connection::serve_as(
-        peer.clone(),
-        queued,
-        incoming,
-        outgoing,
-        server,
-        limits,
-        shutdown,
-    ));
-    (peer, task)
+    connection::open(incoming, outgoing, server, config.limits.clone())
 }
 
 /// Serves JSON-RPC on this process's stdin and stdout (as language servers do), until stdin closes.

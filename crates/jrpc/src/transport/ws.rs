@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use super::connection::{self, ConnectionLimits};
@@ -74,6 +74,22 @@ pub(crate) async fn serve<S>(
         .max_message_size(Some(max_message))
         .max_frame_size(Some(max_message));
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+    let (incoming, outgoing) = frames(socket);
+    connection::serve(incoming, outgoing, server, limits, shutdown).await;
+}
+
+/// Incoming frames of a WebSocket.
+pub(crate) type IncomingFrames =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Frame, WsError>> + Send>>;
+/// Outgoing messages of a WebSocket.
+pub(crate) type OutgoingFrames = std::pin::Pin<Box<dyn futures_util::Sink<Bytes, Error = WsError> + Send>>;
+
+/// Splits a WebSocket into the frames the connection engine reads and the sink it writes, for
+/// either end of the connection.
+pub(crate) fn frames<T>(socket: WebSocketStream<T>) -> (IncomingFrames, OutgoingFrames)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (sink, stream) = socket.split();
     let incoming = stream.filter_map(|message| async move {
         match message {
@@ -84,12 +100,12 @@ pub(crate) async fn serve<S>(
             Err(error) => Some(Err(error)),
         }
     });
-    // Replies are JSON written by the server, so always UTF-8; anything else would go out as binary.
+    // Messages are JSON written by this program, so always UTF-8; anything else would go out as binary.
     let outgoing = sink.with(|bytes: Bytes| async move {
-        Ok::<_, tokio_tungstenite::tungstenite::Error>(match Utf8Bytes::try_from(bytes.clone()) {
+        Ok::<_, WsError>(match Utf8Bytes::try_from(bytes.clone()) {
             Ok(text) => Message::Text(text),
             Err(_) => Message::Binary(bytes),
         })
     });
-    connection::serve(Box::pin(incoming), Box::pin(outgoing), server, limits, shutdown).await;
+    (Box::pin(incoming), Box::pin(outgoing))
 }

@@ -13,7 +13,7 @@ mod write;
 pub use depth::nesting_depth_exceeds;
 pub use error::{ErrorCode, ErrorObject};
 pub use parse::{parse_incoming, Incoming, InvalidRequest, ParseOptions, Request, RequestError};
-pub use response::{parse_responses, Response, ResponseError, Responses};
+pub use response::{classify_inbound, parse_responses, Inbound, Response, ResponseError, Responses};
 pub use write::{write_error_response, write_result_response};
 
 /// The protocol version of a request, which decides the shape of its response.

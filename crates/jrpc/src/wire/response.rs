@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::value::RawValue;
+
 use super::fields::{self, kind_of, string_value, Fields, JsonKind, TopLevel};
 use super::{ErrorObject, Version};
 
@@ -27,18 +29,33 @@ pub enum Responses<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseError {
     reason: String,
+    id: Option<String>,
 }
 
 impl ResponseError {
     fn new(reason: impl Into<String>) -> Self {
         ResponseError {
             reason: reason.into(),
+            id: None,
         }
+    }
+
+    fn for_id(mut self, id: Option<&RawValue>) -> Self {
+        self.id = id
+            .filter(|raw| matches!(kind_of(raw), JsonKind::String | JsonKind::Number))
+            .map(|raw| raw.get().to_owned());
+        self
     }
 
     /// The rule the response breaks.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+
+    /// The raw id of the broken response, when it has a usable one: tells a client which call it
+    /// was meant to answer.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
 }
 
@@ -53,6 +70,53 @@ impl std::error::Error for ResponseError {}
 /// Parses a reply: one response object or a batch of them.
 pub fn parse_responses(input: &str) -> Result<Responses<'_>, ResponseError> {
     let top = fields::parse_top_level(input).map_err(|e| ResponseError::new(format!("invalid JSON: {e}")))?;
+    responses_of(top)
+}
+
+/// A message arriving at a client over a persistent connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound<'a> {
+    /// A response or a batch of responses (each judged as [`parse_responses`] does).
+    Responses(Result<Responses<'a>, ResponseError>),
+    /// A notification from the server (a request without an id).
+    Notification {
+        /// The method name, unescaped.
+        method: std::borrow::Cow<'a, str>,
+        /// The raw params, if any.
+        params: Option<&'a str>,
+    },
+    /// A call or a batch from the server, for the client's own method handlers.
+    Requests,
+    /// Not JSON at all.
+    Invalid(ResponseError),
+}
+
+/// Sorts what a server sent on a persistent connection, parsing it once: a message with a `method`
+/// member is the server's own request; anything else is read as a response.
+pub fn classify_inbound(input: &str) -> Inbound<'_> {
+    let top = match fields::parse_top_level(input) {
+        Ok(top) => top,
+        Err(e) => return Inbound::Invalid(ResponseError::new(format!("invalid JSON: {e}"))),
+    };
+    match &top {
+        TopLevel::Single(fields) if fields.method.is_some() => {
+            let method = fields.method.and_then(string_value);
+            match (method, fields.id) {
+                (Some(method), None) if fields.is_object => Inbound::Notification {
+                    method,
+                    params: fields.params.map(RawValue::get),
+                },
+                _ => Inbound::Requests,
+            }
+        }
+        TopLevel::Batch(elements) if elements.iter().any(|element| element.method.is_some()) => {
+            Inbound::Requests
+        }
+        _ => Inbound::Responses(responses_of(top)),
+    }
+}
+
+fn responses_of(top: TopLevel<'_>) -> Result<Responses<'_>, ResponseError> {
     match top {
         TopLevel::Single(fields) => validate(fields).map(Responses::Single),
         TopLevel::Batch(elements) if elements.is_empty() => Err(ResponseError::new(
@@ -63,6 +127,11 @@ pub fn parse_responses(input: &str) -> Result<Responses<'_>, ResponseError> {
 }
 
 fn validate(fields: Fields<'_>) -> Result<Response<'_>, ResponseError> {
+    let id = fields.id;
+    validate_fields(fields).map_err(|error| error.for_id(id))
+}
+
+fn validate_fields(fields: Fields<'_>) -> Result<Response<'_>, ResponseError> {
     if !fields.is_object {
         return Err(ResponseError::new("a response must be an object (spec 5)"));
     }
@@ -180,6 +249,36 @@ mod tests {
             let error = parse_responses(reply).unwrap_err();
             assert!(error.reason().contains(rule), "{reply}: {error}");
         }
+    }
+
+    #[test]
+    fn broken_responses_keep_their_id() {
+        let error = parse_responses(r#"{"jsonrpc":"2.0","id":7}"#).unwrap_err();
+        assert_eq!(error.id(), Some("7"));
+        let error = parse_responses(r#"{"jsonrpc":"2.0","result":1,"id":{}}"#).unwrap_err();
+        assert_eq!(error.id(), None);
+    }
+
+    #[test]
+    fn inbound_messages_are_sorted_by_shape() {
+        assert!(matches!(
+            classify_inbound(r#"{"jsonrpc":"2.0","method":"tick","params":[1]}"#),
+            Inbound::Notification { method, params: Some("[1]") } if method == "tick"
+        ));
+        assert_eq!(
+            classify_inbound(r#"{"jsonrpc":"2.0","method":"ask","id":1}"#),
+            Inbound::Requests
+        );
+        assert_eq!(
+            classify_inbound(r#"[{"jsonrpc":"2.0","method":"ask","id":1}]"#),
+            Inbound::Requests
+        );
+        assert!(matches!(
+            classify_inbound(r#"{"jsonrpc":"2.0","result":1,"id":1}"#),
+            Inbound::Responses(Ok(Responses::Single(_)))
+        ));
+        assert!(matches!(classify_inbound("nonsense"), Inbound::Invalid(_)));
+        assert!(matches!(classify_inbound("[]"), Inbound::Responses(Err(_))));
     }
 
     #[test]

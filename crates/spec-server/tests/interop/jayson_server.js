@@ -1,5 +1,5 @@
-// A foreign JSON-RPC server for jrpc's own transports to talk to: Node's jayson over
-// newline-delimited TCP. Usage: node jayson_server.js PORT (0 picks one); prints "listening PORT".
+// A foreign JSON-RPC server for jrpc's client to talk to: Node's jayson over newline-delimited
+// TCP and over HTTP. Usage: node jayson_server.js; prints "listening TCP_PORT HTTP_PORT".
 'use strict';
 const jayson = require('jayson');
 
@@ -15,6 +15,9 @@ const server = new jayson.Server({
 });
 
 const tcp = server.tcp();
-tcp.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
-  console.log(`listening ${tcp.address().port}`);
+const http = server.http();
+tcp.listen(0, '127.0.0.1', () => {
+  http.listen(0, '127.0.0.1', () => {
+    console.log(`listening ${tcp.address().port} ${http.address().port}`);
+  });
 });
