@@ -19,3 +19,5 @@ node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise
 openssl version >/dev/null
 
 cargo test "$@"
+# The client tour of the README must keep running as written.
+cargo run -q -p jrpc --example client >/dev/null

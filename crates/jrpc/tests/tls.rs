@@ -164,3 +164,55 @@ async fn bad_certificate_files_are_clear_errors() {
         assert!(error.to_string().contains(expected), "{error}");
     }
 }
+
+/// The client over HTTPS, WSS and TLS on TCP, trusting the test's own CA; and refusing a server
+/// whose certificate it has no reason to trust.
+#[tokio::test]
+async fn the_client_over_https_wss_and_tls() {
+    use jrpc::client::{Client, ClientBuilder};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (files, _) = identity(&dir);
+    let certificate = std::fs::read(&files.certificate_chain).expect("read");
+    let http_config = HttpConfig {
+        tls: Some(files.clone()),
+        ..HttpConfig::default()
+    };
+    let http = HttpServer::bind("127.0.0.1:0", server(), http_config)
+        .await
+        .expect("bind");
+    let stream_config = StreamConfig {
+        tls: Some(files),
+        ..StreamConfig::default()
+    };
+    let tcp = StreamServer::bind_tcp("127.0.0.1:0", server(), stream_config)
+        .await
+        .expect("bind");
+    let http_port = http.local_addr().port();
+    let tcp_port = tcp.local_addr().expect("tcp").port();
+    for url in [
+        format!("https://localhost:{http_port}/"),
+        format!("wss://localhost:{http_port}/"),
+        format!("tls://localhost:{tcp_port}"),
+    ] {
+        let client = ClientBuilder::new()
+            .root_certificate_pem(&certificate)
+            .connect(&url)
+            .await
+            .expect(&url);
+        assert_eq!(client.call::<_, i64>("add", &(40, 2)).await.expect(&url), 42);
+
+        let untrusting = match Client::connect(&url).await {
+            Ok(client) => client.call::<_, i64>("add", &(1, 1)).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        let error = untrusting.expect_err("an unknown issuer is refused");
+        assert!(error.is_transport(), "{url}: {error}");
+    }
+    let error = ClientBuilder::new()
+        .root_certificate_pem(b"not a certificate")
+        .connect(&format!("https://localhost:{http_port}/"))
+        .await
+        .expect_err("bad PEM");
+    assert!(error.is_config(), "{error}");
+}

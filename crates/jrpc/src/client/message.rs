@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use super::Error;
 use crate::transport::pending::Answer;
 
-/// Appends one request (with `id`) or notification (without) to `out`.
+/// Appends one request (with `id`, raw JSON text) or notification (without) to `out`.
 ///
 /// `params` must serialize to a JSON array (by position: a tuple, a `Vec`, `[a, b]`) or an object
 /// (by name: a struct or a map); `()` and `None` leave the member out, as section 4.2 allows.
@@ -15,7 +15,7 @@ pub(crate) fn write_request<P: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     method: &str,
     params: &P,
-    id: Option<u64>,
+    id: Option<&str>,
 ) -> Result<(), Error> {
     out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"#);
     serde_json::to_writer(&mut *out, method).map_err(Error::params)?;
@@ -35,7 +35,7 @@ pub(crate) fn write_request<P: Serialize + ?Sized>(
     }
     if let Some(id) = id {
         out.extend_from_slice(br#","id":"#);
-        out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+        out.extend_from_slice(id.as_bytes());
     }
     out.push(b'}');
     Ok(())
@@ -64,7 +64,8 @@ mod tests {
 
     fn request<P: Serialize>(params: P, id: Option<u64>) -> Result<String, Error> {
         let mut out = Vec::new();
-        write_request(&mut out, "subtract", &params, id)?;
+        let id = id.map(|id| id.to_string());
+        write_request(&mut out, "subtract", &params, id.as_deref())?;
         Ok(String::from_utf8(out).unwrap())
     }
 

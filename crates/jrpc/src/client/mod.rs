@@ -47,7 +47,8 @@ use crate::server::{Methods, Server};
 use crate::transport::connection::ConnectionLimits;
 use crate::transport::framing::Framing;
 use crate::transport::pending::{Answer, BatchAnswer, Subscriber, Waiter};
-use message::{typed, write_request};
+use message::typed;
+pub(crate) use message::write_request;
 use persistent::{Endpoint, PersistentLink, Settings};
 
 /// A connection to one JSON-RPC server. Cheap to clone; clones share the connection.
@@ -106,7 +107,7 @@ impl Client {
     {
         let id = self.next_id();
         let mut message = Vec::with_capacity(64 + method.len());
-        write_request(&mut message, method, params, Some(id))?;
+        write_request(&mut message, method, params, Some(&id))?;
         typed(self.exchange(id, message).await?)
     }
 
@@ -115,7 +116,7 @@ impl Client {
         message::check_raw_params(params)?;
         let id = self.next_id();
         let mut message = Vec::with_capacity(64 + method.len());
-        write_request(&mut message, method, &params, Some(id))?;
+        write_request(&mut message, method, &params, Some(&id))?;
         typed(self.exchange(id, message).await?)
     }
 
@@ -201,7 +202,7 @@ impl Client {
         let link = self.persistent("subscriptions")?;
         let id = self.next_id();
         let mut message = Vec::with_capacity(64 + subscribe_method.len());
-        write_request(&mut message, subscribe_method, params, Some(id))?;
+        write_request(&mut message, subscribe_method, params, Some(&id))?;
         let answer = self
             .within_timeout(async {
                 let peer = link.peer().await?;
@@ -212,7 +213,7 @@ impl Client {
                     subscriber,
                     method: notification_method.to_owned(),
                 };
-                let _waiting = peer.wait_for(id.to_string(), waiter);
+                let _waiting = peer.wait_for(id, waiter);
                 peer.send(Bytes::from(message))
                     .await
                     .map_err(|_| Error::closed())?;
@@ -261,12 +262,13 @@ impl Client {
         }
     }
 
-    fn next_id(&self) -> u64 {
-        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    /// A fresh id, as the raw JSON text that goes on the wire.
+    fn next_id(&self) -> String {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        itoa::Buffer::new().format(id).to_owned()
     }
 
-    async fn exchange(&self, id: u64, message: Vec<u8>) -> Result<Answer, Error> {
-        let id = itoa::Buffer::new().format(id).to_owned();
+    async fn exchange(&self, id: String, message: Vec<u8>) -> Result<Answer, Error> {
         let message = Bytes::from(message);
         self.within_timeout(async {
             match &self.inner.link {

@@ -58,8 +58,8 @@ pub enum PeerError {
     Remote(ErrorObject),
     /// The client's answer broke the specification.
     InvalidReply(String),
-    /// The parameters could not be serialized.
-    Params(serde_json::Error),
+    /// The parameters could not be written as a JSON array or object.
+    Params(String),
 }
 
 impl fmt::Display for PeerError {
@@ -68,7 +68,7 @@ impl fmt::Display for PeerError {
             PeerError::Closed => f.write_str("the connection is closed"),
             PeerError::Remote(error) => write!(f, "the client answered with an error: {error}"),
             PeerError::InvalidReply(reason) => write!(f, "the client's answer is invalid: {reason}"),
-            PeerError::Params(error) => write!(f, "cannot serialize the params: {error}"),
+            PeerError::Params(error) => write!(f, "{error}"),
         }
     }
 }
@@ -156,7 +156,7 @@ impl Peer {
 
     /// Sends a notification to the client.
     pub async fn notify<P: Serialize + ?Sized>(&self, method: &str, params: &P) -> Result<(), PeerError> {
-        let message = request_text(method, params, None).map_err(PeerError::Params)?;
+        let message = request_text(method, params, None)?;
         self.send(message).await
     }
 
@@ -167,7 +167,7 @@ impl Peer {
         params: &P,
     ) -> Result<Box<RawValue>, PeerError> {
         let id = format!("\"s{}\"", self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-        let message = request_text(method, params, Some(&id)).map_err(PeerError::Params)?;
+        let message = request_text(method, params, Some(&id))?;
         let (answer, answered) = oneshot::channel();
         let _waiting = self.wait_for(id, Waiter::Call(answer));
         self.send(message).await?;
@@ -289,20 +289,14 @@ impl Drop for Waiting<'_> {
     }
 }
 
-pub(crate) fn request_text<P: Serialize + ?Sized>(
+fn request_text<P: Serialize + ?Sized>(
     method: &str,
     params: &P,
     id: Option<&str>,
-) -> Result<Bytes, serde_json::Error> {
-    let mut text = br#"{"jsonrpc":"2.0","method":"#.to_vec();
-    serde_json::to_writer(&mut text, method)?;
-    text.extend_from_slice(br#","params":"#);
-    serde_json::to_writer(&mut text, params)?;
-    if let Some(id) = id {
-        text.extend_from_slice(br#","id":"#);
-        text.extend_from_slice(id.as_bytes());
-    }
-    text.push(b'}');
+) -> Result<Bytes, PeerError> {
+    let mut text = Vec::with_capacity(64 + method.len());
+    crate::client::write_request(&mut text, method, params, id)
+        .map_err(|e| PeerError::Params(e.to_string()))?;
     Ok(Bytes::from(text))
 }
 
