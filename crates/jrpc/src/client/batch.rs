@@ -38,10 +38,10 @@ impl Batch {
     }
 
     /// Adds a call; its answer is read from the results with the returned slot.
-    pub fn call<R, P>(&mut self, method: &str, params: &P) -> Result<BatchSlot<R>, Error>
+    pub fn call<R, P>(&mut self, method: &str, params: P) -> Result<BatchSlot<R>, Error>
     where
         R: DeserializeOwned,
-        P: Serialize + ?Sized,
+        P: Serialize,
     {
         self.push(method, params, true)?;
         self.calls += 1;
@@ -52,13 +52,13 @@ impl Batch {
     }
 
     /// Adds a notification: it is executed, never answered.
-    pub fn notify<P: Serialize + ?Sized>(&mut self, method: &str, params: &P) -> Result<(), Error> {
+    pub fn notify<P: Serialize>(&mut self, method: &str, params: P) -> Result<(), Error> {
         self.push(method, params, false)
     }
 
-    fn push<P: Serialize + ?Sized>(&mut self, method: &str, params: &P, call: bool) -> Result<(), Error> {
+    fn push<P: Serialize>(&mut self, method: &str, params: P, call: bool) -> Result<(), Error> {
         let mut text = Vec::new();
-        write_request(&mut text, method, params, None)?;
+        write_request(&mut text, method, &params, None)?;
         text.pop(); // the closing brace, written back after the id
         self.elements.push(Element { text, call });
         Ok(())

@@ -6,7 +6,7 @@
 //! use jrpc::client::Client;
 //!
 //! let client = Client::connect("http://127.0.0.1:8545").await?;
-//! let difference: i64 = client.call("subtract", &(42, 23)).await?;
+//! let difference: i64 = client.call("subtract", (42, 23)).await?;
 //! client.notify("update", &[1, 2, 3]).await?;
 //! # Ok(()) }
 //! ```
@@ -100,14 +100,14 @@ impl Client {
     ///
     /// `params` by position is a tuple, array or `Vec` (`&(42, 23)`), by name a struct or map;
     /// `&()` sends no params. A JSON-RPC error from the server is [`Error::remote_error`].
-    pub async fn call<P, R>(&self, method: &str, params: &P) -> Result<R, Error>
+    pub async fn call<P, R>(&self, method: &str, params: P) -> Result<R, Error>
     where
-        P: Serialize + ?Sized,
+        P: Serialize,
         R: DeserializeOwned,
     {
         let id = self.next_id();
         let mut message = Vec::with_capacity(64 + method.len());
-        write_request(&mut message, method, params, Some(&id))?;
+        write_request(&mut message, method, &params, Some(&id))?;
         typed(self.exchange(id, message).await?)
     }
 
@@ -121,9 +121,9 @@ impl Client {
     }
 
     /// Sends a notification: the server runs it and never answers.
-    pub async fn notify<P: Serialize + ?Sized>(&self, method: &str, params: &P) -> Result<(), Error> {
+    pub async fn notify<P: Serialize>(&self, method: &str, params: P) -> Result<(), Error> {
         let mut message = Vec::with_capacity(64 + method.len());
-        write_request(&mut message, method, params, None)?;
+        write_request(&mut message, method, &params, None)?;
         let message = Bytes::from(message);
         self.within_timeout(async {
             match &self.inner.link {
@@ -191,18 +191,18 @@ impl Client {
     pub async fn subscribe<P, T>(
         &self,
         subscribe_method: &str,
-        params: &P,
+        params: P,
         notification_method: &str,
         unsubscribe_method: &str,
     ) -> Result<Subscription<T>, Error>
     where
-        P: Serialize + ?Sized,
+        P: Serialize,
         T: DeserializeOwned,
     {
         let link = self.persistent("subscriptions")?;
         let id = self.next_id();
         let mut message = Vec::with_capacity(64 + subscribe_method.len());
-        write_request(&mut message, subscribe_method, params, Some(&id))?;
+        write_request(&mut message, subscribe_method, &params, Some(&id))?;
         let answer = self
             .within_timeout(async {
                 let peer = link.peer().await?;
@@ -527,9 +527,13 @@ impl ClientBuilder {
                 return Err(Error::config("no certificate in the root certificate PEM"));
             }
         }
-        Ok(ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth())
+        Ok(
+            ClientConfig::builder_with_provider(crate::transport::tls::crypto_provider())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| Error::config(format!("TLS setup: {e}")))?
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        )
     }
 }
 

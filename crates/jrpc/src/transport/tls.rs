@@ -5,6 +5,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::ServerConfig;
@@ -39,11 +40,21 @@ impl TlsFiles {
         }
         let key = PrivateKeyDer::from_pem_file(&self.private_key)
             .map_err(|e| invalid(format!("private key {}: {e}", self.private_key.display())))?;
-        let mut config = ServerConfig::builder()
+        let mut config = ServerConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(format!("TLS setup: {e}")))?
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .map_err(|e| invalid(format!("certificate and key do not make a TLS identity: {e}")))?;
         config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
         Ok(TlsAcceptor::from(Arc::new(config)))
     }
+}
+
+/// The process's default rustls provider if the program installed one, else aws-lc-rs: never the
+/// panic rustls gives when several providers are compiled in and none was chosen.
+pub(crate) fn crypto_provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider()))
 }
