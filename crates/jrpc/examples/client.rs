@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. A batch, its results typed per call and matched by id.
     let mut batch = Batch::new();
     let difference = batch.call::<i64, _>("subtract", &(10, 4))?;
-    batch.notify("log", &["inside a batch"])?;
+    batch.notify("log", ["inside a batch"])?;
     let quotient = batch.call::<i64, _>("divide", &(10, 5))?;
     let mut results = client.send_batch(batch).await?;
     println!(

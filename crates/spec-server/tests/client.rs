@@ -61,7 +61,7 @@ async fn exercise(client: &Client, transport: &str) {
 
     let mut batch = Batch::new();
     let sum = batch.call::<i64, _>("sum", &[1, 2, 4]).expect("params");
-    batch.notify("notify_hello", &[7]).expect("params");
+    batch.notify("notify_hello", [7]).expect("params");
     let subtract = batch.call::<i64, _>("subtract", &[42, 23]).expect("params");
     let nothing = batch
         .call::<i64, _>("foo.get", &json!({"name": "myself"}))
@@ -76,8 +76,8 @@ async fn exercise(client: &Client, transport: &str) {
     assert_eq!(error.remote_error().map(ErrorObject::code), Some(-32601));
 
     let mut notifications = Batch::new();
-    notifications.notify("notify_sum", &[1, 2, 4]).expect("params");
-    notifications.notify("notify_hello", &[7]).expect("params");
+    notifications.notify("notify_sum", [1, 2, 4]).expect("params");
+    notifications.notify("notify_hello", [7]).expect("params");
     let results = client.send_batch(notifications).await.expect(transport);
     assert!(results.is_empty());
     let empty = client.send_batch(Batch::new()).await.expect_err(transport);

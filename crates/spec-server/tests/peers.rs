@@ -125,7 +125,7 @@ async fn jrpc_client_calls_a_foreign_jayson_server_over_tcp_and_http() {
         }
         let mut batch = Batch::new();
         let sum = batch.call::<i64, _>("add", &[1, 2]).expect("params");
-        batch.notify("record", &[transport]).expect("params");
+        batch.notify("record", [transport]).expect("params");
         let greet = batch
             .call::<String, _>("greet", &json!({"name": "batch"}))
             .expect("params");
