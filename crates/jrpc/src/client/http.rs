@@ -13,7 +13,20 @@ use super::Error;
 use crate::transport::pending::{Answer, BatchAnswer};
 use crate::wire::{self, Responses};
 
-type Pool = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+/// Plain HTTP skips the TLS connector's wrapping of every connection.
+enum Pool {
+    Plain(hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>),
+    Tls(hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
+}
+
+impl Pool {
+    fn request(&self, request: Request<Full<Bytes>>) -> hyper_util::client::legacy::ResponseFuture {
+        match self {
+            Pool::Plain(pool) => pool.request(request),
+            Pool::Tls(pool) => pool.request(request),
+        }
+    }
+}
 
 /// One HTTP endpoint and the pool of connections to it.
 pub(crate) struct HttpLink {
@@ -31,15 +44,20 @@ impl HttpLink {
         max_response_bytes: usize,
     ) -> HttpLink {
         let mut http = HttpConnector::new();
-        http.enforce_http(false);
         http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
-        let pool = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector);
+        let builder = hyper_util::client::legacy::Client::builder(TokioExecutor::new());
+        let pool = if uri.scheme_str() == Some("https") {
+            http.enforce_http(false);
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_only()
+                .enable_http1()
+                .enable_http2()
+                .wrap_connector(http);
+            Pool::Tls(builder.build(connector))
+        } else {
+            Pool::Plain(builder.build(http))
+        };
         HttpLink {
             pool,
             uri,
