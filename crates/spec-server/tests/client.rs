@@ -416,14 +416,22 @@ struct Tick {
     n: u32,
 }
 
+/// The connection a call came over, for methods that talk back.
+fn peer_of(call: &Call) -> Result<Peer, ErrorObject> {
+    call.extensions()
+        .get::<Peer>()
+        .cloned()
+        .ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))
+}
+
 /// Methods that push notifications and call back the client over its persistent connection.
 fn peer_methods() -> Methods {
     let mut methods = Methods::new();
     methods
         .raw_async_method("subscribe_ticks", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
+            let peer = peer_of(call);
             async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+                let peer = peer?;
                 tokio::spawn(async move {
                     for n in 0..3 {
                         let other = json!({"subscription": "someone-else", "result": {"n": 99}});
@@ -439,9 +447,9 @@ fn peer_methods() -> Methods {
             Ok::<_, ErrorObject>(id == "sub-7")
         })
         .raw_async_method("announce", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
+            let peer = peer_of(call);
             async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+                let peer = peer?;
                 peer.notify("announcement", &["hello"])
                     .await
                     .map_err(ErrorObject::internal)?;
@@ -449,9 +457,9 @@ fn peer_methods() -> Methods {
             }
         })
         .raw_async_method("ask_client", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
+            let peer = peer_of(call);
             async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+                let peer = peer?;
                 let answer = peer
                     .call("client_add", &[2, 3])
                     .await
