@@ -25,9 +25,8 @@ Parameters, HTTPie style:
   name:=json   named, the value JSON (name:=42, 'tags:=[\"a\",\"b\"]')
   Positional and named parameters cannot be mixed (params is an array or an object, spec 4.2).
 
-URLs: http://host:port/path, https://..., ws://..., wss://..., tcp://host:port, unix:/path/to/socket
-(bench: http, ws, tcp and unix), or a child process with --exec 'program args' (framing newline or
-content-length). A bare host:port or :port means http://.
+URLs (bench): http://host:port/path, ws://host:port/path, tcp://host:port, unix:/path/to/socket.
+A bare host:port or :port means http://.
 ";
 
 /// jrpc: build, check and benchmark JSON-RPC 2.0 messages.
