@@ -71,3 +71,43 @@ pub fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_on_a_terminal_compact_in_a_pipe_unless_forced() {
+        let auto = OutputArgs::default();
+        assert!(Output::resolve(&auto, true).pretty);
+        assert_eq!(
+            Output::resolve(&auto, false),
+            Output {
+                pretty: false,
+                colour: false
+            }
+        );
+        let compact = OutputArgs {
+            compact: true,
+            ..OutputArgs::default()
+        };
+        assert!(!Output::resolve(&compact, true).pretty);
+        let forced = OutputArgs {
+            pretty: true,
+            color: ColorChoice::Always,
+            ..OutputArgs::default()
+        };
+        assert_eq!(
+            Output::resolve(&forced, false),
+            Output {
+                pretty: true,
+                colour: true
+            }
+        );
+        let never = OutputArgs {
+            color: ColorChoice::Never,
+            ..OutputArgs::default()
+        };
+        assert!(!Output::resolve(&never, true).colour);
+    }
+}
