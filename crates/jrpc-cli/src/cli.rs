@@ -97,7 +97,7 @@ After invalid JSON, reading resumes at the next line.
 Examples:
   jrpc check request.json
   echo '{\"jsonrpc\":\"2.0\",\"method\":1,\"params\":\"bar\"}' | jrpc check
-      message 1 (line 1): invalid request
+      message 1 (line 1): invalid request (no id)
         error: method must be a string, not a number (spec 4)
         error: params must be an array or an object, not a string (spec 4.2)
   jrpc build subtract 42 23 | jrpc check --quiet && echo valid

@@ -388,3 +388,40 @@ fn bad_bench_arguments_are_status_2() {
     let run = jrpc(&["bench", "http://127.0.0.1:1/", "m", "-c", "0"], None);
     assert_eq!(run.status, 2, "{run:?}");
 }
+
+/// A server that answers one call per connection and closes it, saying so (`Connection: close`).
+fn one_call_per_connection_server(head: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = stream.read(&mut buffer);
+            // With one call in flight per connection, the id is always slot 0.
+            let body = r#"{"jsonrpc":"2.0","result":19,"id":0}"#;
+            let reply = format!("{head}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    address
+}
+
+#[test]
+fn servers_that_close_after_each_reply_are_followed() {
+    for head in ["HTTP/1.1 200 OK\r\nConnection: close", "HTTP/1.0 200 OK"] {
+        let address = one_call_per_connection_server(head);
+        let summary = bench(&[
+            &format!("http://{address}/"),
+            "subtract",
+            "42",
+            "23",
+            "-c",
+            "1",
+            "-n",
+            "5",
+        ]);
+        assert_eq!(summary["requests"], 5, "{head}: {summary}");
+    }
+}

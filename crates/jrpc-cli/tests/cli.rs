@@ -67,3 +67,30 @@ fn completions_for_each_shell() {
     }
     assert_eq!(jrpc(&["completions", "tcsh"], None).status, 2);
 }
+
+/// Every `jrpc build` example in `jrpc build --help` that shows its output prints exactly that.
+#[test]
+fn build_help_examples_print_what_they_show() {
+    let help = jrpc(&["build", "--help"], None).stdout;
+    let lines: Vec<&str> = help.lines().collect();
+    let mut checked = 0;
+    for pair in lines.windows(2) {
+        let (command, shown) = (pair[0].trim(), pair[1]);
+        if !command.starts_with("jrpc build ") || !shown.starts_with("      {") {
+            continue;
+        }
+        let words = shlex::split(command).expect("the example is shell words");
+        let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+        let run = jrpc(&args, None);
+        assert_eq!(run.status, 0, "{command}: {run:?}");
+        assert_eq!(run.stdout.trim_end(), shown.trim(), "{command}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the examples with output in jrpc build --help");
+    // And the check example.
+    let run = jrpc(&["check"], Some(r#"{"jsonrpc":"2.0","method":1,"params":"bar"}"#));
+    let help = jrpc(&["check", "--help"], None).stdout;
+    for line in run.stdout.lines().take(3) {
+        assert!(help.contains(line), "jrpc check --help should show {line:?}");
+    }
+}

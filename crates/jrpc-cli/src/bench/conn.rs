@@ -37,6 +37,9 @@ impl From<io::Error> for ConnError {
 pub struct Reply {
     pub status: Option<u16>,
     pub body: Bytes,
+    /// The server will close the connection after this reply (HTTP `Connection: close`, or
+    /// HTTP/1.0 without keep-alive).
+    pub close: bool,
 }
 
 /// How messages are delimited on the wire.
@@ -169,12 +172,14 @@ impl Conn {
                     Some(Ok(Message::Text(text))) => {
                         return Ok(Reply {
                             status: None,
+                            close: false,
                             body: Bytes::from(text),
                         })
                     }
                     Some(Ok(Message::Binary(bytes))) => {
                         return Ok(Reply {
                             status: None,
+                            close: false,
                             body: bytes,
                         })
                     }
@@ -226,6 +231,7 @@ pub fn decode(codec: Codec, buffer: &mut BytesMut) -> Result<Option<Reply>, Conn
             }
             return Ok(Some(Reply {
                 status: None,
+                close: false,
                 body: line.slice_ref(trimmed),
             }));
         },
@@ -256,6 +262,7 @@ pub fn decode(codec: Codec, buffer: &mut BytesMut) -> Result<Option<Reply>, Conn
             buffer.advance(head_end + 4);
             Ok(Some(Reply {
                 status: None,
+                close: false,
                 body: buffer.split_to(length).freeze(),
             }))
         }
@@ -274,7 +281,16 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
     let status = response.code.unwrap_or_default();
     let mut length = None;
     let mut chunked = false;
+    let mut close = response.version == Some(0);
     for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("connection") {
+            let value = String::from_utf8_lossy(header.value).to_ascii_lowercase();
+            if value.contains("close") {
+                close = true;
+            } else if value.contains("keep-alive") {
+                close = false;
+            }
+        }
         if header.name.eq_ignore_ascii_case("content-length") {
             let value = std::str::from_utf8(header.value)
                 .ok()
@@ -291,7 +307,7 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
         }
     }
     if chunked {
-        return decode_chunked(buffer, head_len, status);
+        return decode_chunked(buffer, head_len, status, close);
     }
     let length = match length {
         Some(length) => length,
@@ -313,10 +329,16 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
     Ok(Some(Reply {
         status: Some(status),
         body,
+        close,
     }))
 }
 
-fn decode_chunked(buffer: &mut BytesMut, head_len: usize, status: u16) -> Result<Option<Reply>, ConnError> {
+fn decode_chunked(
+    buffer: &mut BytesMut,
+    head_len: usize,
+    status: u16,
+    close: bool,
+) -> Result<Option<Reply>, ConnError> {
     let mut at = head_len;
     let mut body = Vec::new();
     loop {
@@ -346,6 +368,7 @@ fn decode_chunked(buffer: &mut BytesMut, head_len: usize, status: u16) -> Result
             return Ok(Some(Reply {
                 status: Some(status),
                 body: Bytes::from(body),
+                close,
             }));
         }
         if buffer.len() < at + size + 2 {

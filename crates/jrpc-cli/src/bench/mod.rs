@@ -421,6 +421,26 @@ async fn worker(
             sent_at[slot] = None;
             in_flight -= 1;
             ready.push(slot);
+            if reply.close {
+                // The server ends the connection after this reply (HTTP `Connection: close`):
+                // calls still in flight on it are lost; carry on over a new connection.
+                if in_flight > 0 {
+                    let lost = in_flight as u64 * calls;
+                    stats.transport_error(lost, || {
+                        "the server closed the connection (Connection: close)".into()
+                    });
+                    shared.errors.fetch_add(lost, Ordering::Relaxed);
+                }
+                match reopen(&shared, &mut stats).await {
+                    Some(new) => conn = new,
+                    None => return Ok(stats),
+                }
+                in_flight = 0;
+                order.clear();
+                ready.clear();
+                ready.extend(0..depth);
+                break;
+            }
             next = match conn.buffered() {
                 Ok(next) => next,
                 Err(ConnError::Garbage(why)) => return Err(invalid(&shared, why)),
