@@ -425,3 +425,41 @@ fn servers_that_close_after_each_reply_are_followed() {
         assert_eq!(summary["requests"], 5, "{head}: {summary}");
     }
 }
+
+#[test]
+fn ctrl_c_ends_the_run_with_a_summary() {
+    let servers = start();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_jrpc"))
+        .args([
+            "bench",
+            &format!("http://{}/", servers.http),
+            "subtract",
+            "42",
+            "23",
+        ])
+        .args(["-c", "2", "-d", "60s", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run jrpc");
+    std::thread::sleep(Duration::from_millis(1000));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let output = child.wait_with_output().expect("wait");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the run did not stop on SIGINT"
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    assert!(summary["requests"].as_u64().unwrap_or_default() > 0, "{summary}");
+    assert!(
+        summary["duration_secs"].as_f64().unwrap_or(60.0) < 30.0,
+        "{summary}"
+    );
+}

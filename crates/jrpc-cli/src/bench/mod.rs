@@ -244,6 +244,8 @@ async fn drive(
     requests: Option<u64>,
     progress: bool,
 ) -> Result<(Vec<ConnStats>, Duration, bool), CliError> {
+    // Take over Ctrl-C before anything else, so an early one ends the run with a summary too.
+    let mut interrupt = Interrupt::new();
     // Open every connection first, so connection set-up is not measured and an unreachable server
     // is reported at once.
     let mut opened = Vec::with_capacity(connections as usize);
@@ -278,7 +280,7 @@ async fn drive(
             let mut tick = tokio::time::interval(Duration::from_millis(200));
             loop {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {
+                    _ = interrupt.recv() => {
                         interrupted.store(true, Ordering::Relaxed);
                         break;
                     }
@@ -320,6 +322,31 @@ async fn drive(
         return Err(error);
     }
     Ok((stats, elapsed, interrupted.load(Ordering::Relaxed)))
+}
+
+/// SIGINT (Ctrl-C), listened for from the moment this is created (`tokio::signal::ctrl_c` only
+/// starts listening when first polled).
+struct Interrupt {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    fn new() -> Interrupt {
+        Interrupt {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.signal {
+            signal.recv().await;
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// One connection's loop: keep every slot in flight until the budget or the clock runs out.
