@@ -125,9 +125,7 @@ pub struct ConnStats {
 impl ConnStats {
     fn new() -> ConnStats {
         ConnStats {
-            // Microseconds from 1 µs to one hour, 3 significant digits.
-            histogram: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+            histogram: report::latency_histogram(),
             calls: 0,
             messages: 0,
             rpc_errors: 0,

@@ -66,8 +66,7 @@ impl Summary {
             timeouts: 0,
             first_rpc_error: None,
             first_transport_error: None,
-            latency: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+            latency: latency_histogram(),
         };
         for conn in stats {
             summary.requests += conn.calls;
@@ -212,6 +211,12 @@ impl Summary {
         out.push('\n');
         out
     }
+}
+
+/// Round-trip latencies in microseconds, 1 µs to one hour, 3 significant digits.
+pub fn latency_histogram() -> Histogram<u64> {
+    // Constant, valid bounds: creation cannot fail.
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds")
 }
 
 fn plural(n: u64) -> &'static str {
