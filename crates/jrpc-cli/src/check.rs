@@ -641,19 +641,24 @@ pub fn run(args: &crate::cli::CheckArgs) -> crate::exit::CliResult {
     use crate::exit::{CliError, Status};
 
     let mut sources: Vec<(String, String)> = Vec::new();
-    let files: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
-    if files.is_empty() || files == [std::path::Path::new("-")] {
-        let mut stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            eprintln!("jrpc: reading messages from stdin (end with Ctrl-D)");
-        }
-        let mut bytes = Vec::new();
-        stdin
-            .read_to_end(&mut bytes)
-            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
-        sources.push(("stdin".into(), utf8(bytes, "stdin")?));
+    let stdin_only = [std::path::PathBuf::from("-")];
+    let files = if args.files.is_empty() {
+        &stdin_only[..]
     } else {
-        for file in files {
+        &args.files[..]
+    };
+    for file in files {
+        if file.as_os_str() == "-" {
+            let mut stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!("jrpc: reading messages from stdin (end with Ctrl-D)");
+            }
+            let mut bytes = Vec::new();
+            stdin
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+            sources.push(("stdin".into(), utf8(bytes, "stdin")?));
+        } else {
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
             sources.push((

@@ -415,3 +415,27 @@ fn unreadable_input() {
     assert_eq!(run.status, 5, "{run:?}");
     assert!(run.stdout.contains("stdin: no message found"), "{run:?}");
 }
+
+#[test]
+fn several_sources_are_named() {
+    let run = jrpc(
+        &["check", "-", &fixture("spec7-responses.txt")],
+        Some(r#"{"jsonrpc":"2.0","method":"m"}"#),
+    );
+    assert_eq!(run.status, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("stdin: message 1 (line 1): valid notification (method \"m\")\n"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("spec7-responses.txt: message 12 (line 18): valid batch of 5"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .ends_with("13 messages: 13 valid, 0 invalid, 0 warnings\n"),
+        "{run:?}"
+    );
+}
