@@ -54,7 +54,7 @@ pub struct BenchArgs {
     #[arg(short, long, value_parser = crate::cli::parse_duration, conflicts_with = "requests")]
     pub duration: Option<Duration>,
     /// Stop after this many calls instead of after a duration.
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub requests: Option<u64>,
     /// Messages in flight on each connection (HTTP: pipelining depth).
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
