@@ -1,0 +1,271 @@
+//! `jrpc build`: compose one message or a batch from command-line arguments.
+
+use std::io::{IsTerminal, Read};
+
+use clap::Parser;
+
+use crate::cli::{BuildArgs, ElementArgs, MessageArgs};
+use crate::exit::{CliError, CliResult, Status};
+use crate::json;
+use crate::message;
+use crate::output::Output;
+use crate::params;
+
+/// Runs `jrpc build`.
+pub fn run(args: &BuildArgs) -> CliResult {
+    let text = if args.batch {
+        let elements = if args.message.method.is_some() {
+            let mut words = Vec::new();
+            words.extend(args.message.method.iter().cloned());
+            words.extend(args.message.params.iter().cloned());
+            from_groups(&words)?
+        } else {
+            from_stdin()?
+        };
+        check_no_top_level_options(&args.message)?;
+        build_batch(&elements)?
+    } else {
+        let mut next_id = 1;
+        compose(&args.message, &mut next_id)?
+    };
+    let output = Output::for_stdout(&args.output);
+    println!("{}", output.render(&text));
+    Ok(Status::Ok)
+}
+
+/// One element of a batch, before it is composed.
+#[derive(Debug)]
+pub enum Element {
+    /// Arguments, as for `jrpc build` (the words and where they came from, for errors).
+    Args(Vec<String>),
+    /// A JSON text copied as is.
+    Json(String),
+}
+
+/// Composes one message (compact JSON) from its arguments. `next_id` is the automatic id, advanced
+/// when used.
+pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError> {
+    let id = match &args.id {
+        Some(id) => Some(message::parse_id(id)?),
+        None => None,
+    };
+    let mut auto_id = || {
+        let id = next_id.to_string();
+        *next_id += 1;
+        id
+    };
+    if args.result.is_some() || args.error.is_some() {
+        if args.method.is_some() || args.params_json.is_some() || args.string {
+            let what = if args.result.is_some() {
+                "--result"
+            } else {
+                "--error"
+            };
+            return Err(CliError::usage(format!(
+                "{what} makes a response, which has no method or params (got method '{}')",
+                args.method.as_deref().unwrap_or_default()
+            )));
+        }
+        let id = id.unwrap_or_else(&mut auto_id);
+        if let Some(result) = &args.result {
+            let result = json_or_string(result, "--result")?;
+            return Ok(message::result_response(&result, &id));
+        }
+        let error = args.error.as_deref().unwrap_or_default();
+        let code = message::parse_error_code(error.first().map(String::as_str).unwrap_or_default())?;
+        let message = match (error.get(1), message::standard_message(code)) {
+            (Some(message), _) => message.as_str(),
+            (None, Some(standard)) => standard,
+            (None, None) => {
+                return Err(CliError::usage(format!(
+                    "--error {code}: give a message too (only the predefined codes have a standard one), e.g. --error {code} 'Server busy'"
+                )))
+            }
+        };
+        let data = match &args.data {
+            Some(data) => Some(json_or_string(data, "--data")?),
+            None => None,
+        };
+        return Ok(message::error_response(code, message, data.as_deref(), &id));
+    }
+    let Some(method) = &args.method else {
+        return Err(CliError::usage(
+            "a METHOD is required (or --result / --error for a response); see jrpc build --help",
+        ));
+    };
+    let params = match &args.params_json {
+        Some(raw) => params::parse_raw(raw)?,
+        None => params::parse(&args.params, args.string)?,
+    };
+    let id = if args.notify {
+        None
+    } else {
+        Some(id.unwrap_or_else(auto_id))
+    };
+    Ok(message::request(method, &params, id.as_deref()))
+}
+
+/// Composes a batch from its elements; requests without an id get 1, 2, 3... in order.
+pub fn build_batch(elements: &[Element]) -> Result<String, CliError> {
+    if elements.is_empty() {
+        return Err(CliError::usage(
+            "the batch is empty: a batch needs at least one element (spec 6)",
+        ));
+    }
+    let mut next_id = 1;
+    let mut out = Vec::with_capacity(elements.len());
+    for (index, element) in elements.iter().enumerate() {
+        let composed = match element {
+            Element::Json(text) => {
+                json::validate(text).map_err(|e| {
+                    CliError::usage(format!(
+                        "batch element {} '{text}' is not valid JSON: {e}",
+                        index + 1
+                    ))
+                })?;
+                json::compact(text)
+            }
+            Element::Args(words) => {
+                let label = || format!("batch element {} '{}'", index + 1, words.join(" "));
+                let parsed = ElementArgs::try_parse_from(words)
+                    .map_err(|e| CliError::usage(format!("{}: {}", label(), first_line(&e.to_string()))))?;
+                compose(&parsed.message, &mut next_id)
+                    .map_err(|e| CliError::new(e.status(), format!("{}: {e}", label())))?
+            }
+        };
+        out.push(composed);
+    }
+    Ok(message::batch(&out))
+}
+
+/// Elements given as groups of words separated by a lone ','.
+fn from_groups(words: &[String]) -> Result<Vec<Element>, CliError> {
+    let mut elements = Vec::new();
+    for group in words.split(|w| w == ",") {
+        if group.is_empty() {
+            return Err(CliError::usage(
+                "an empty batch element: separate elements with a single ',' (e.g. sum 1 2 , subtract 3 1)",
+            ));
+        }
+        elements.push(element_from_words(group.to_vec()));
+    }
+    Ok(elements)
+}
+
+fn element_from_words(words: Vec<String>) -> Element {
+    match words.as_slice() {
+        [only] if only.trim_start().starts_with(['{', '[']) => Element::Json(only.clone()),
+        _ => Element::Args(words),
+    }
+}
+
+/// Elements read from stdin, one per line; blank lines and lines starting with '#' are skipped.
+fn from_stdin() -> Result<Vec<Element>, CliError> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("jrpc: reading batch elements from stdin, one per line (end with Ctrl-D)");
+    }
+    let mut input = String::new();
+    stdin
+        .read_to_string(&mut input)
+        .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+    parse_lines(&input)
+}
+
+/// Splits batch lines: JSON lines as they are, others shell-style into arguments.
+pub fn parse_lines(input: &str) -> Result<Vec<Element>, CliError> {
+    let mut elements = Vec::new();
+    for (number, line) in input.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if trimmed.starts_with(['{', '[']) {
+            elements.push(Element::Json(trimmed.to_owned()));
+            continue;
+        }
+        let Some(words) = shlex::split(trimmed) else {
+            return Err(CliError::usage(format!(
+                "line {} '{trimmed}': unbalanced quotes",
+                number + 1
+            )));
+        };
+        elements.push(Element::Args(words));
+    }
+    Ok(elements)
+}
+
+fn check_no_top_level_options(args: &MessageArgs) -> Result<(), CliError> {
+    let set = args.notify
+        || args.id.is_some()
+        || args.string
+        || args.params_json.is_some()
+        || args.result.is_some()
+        || args.error.is_some()
+        || args.data.is_some();
+    if set {
+        return Err(CliError::usage(
+            "with --batch, each element takes its own options: put them after '--', e.g. \
+             jrpc build --batch -- sum 1 2 --id 7 , --notify update 1",
+        ));
+    }
+    Ok(())
+}
+
+/// A value for --result or --data: JSON if it parses, else a string (as bare parameters).
+fn json_or_string(text: &str, flag: &str) -> Result<String, CliError> {
+    if json::validate(text).is_ok() {
+        return Ok(json::compact(text));
+    }
+    if text.trim_start().starts_with(['{', '[', '"']) {
+        let error = json::validate(text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        return Err(CliError::usage(format!(
+            "{flag} '{text}' is not valid JSON: {error}"
+        )));
+    }
+    Ok(json::quote(text))
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(words: &[&str]) -> Result<String, CliError> {
+        let parsed = ElementArgs::try_parse_from(words).expect("arguments");
+        compose(&parsed.message, &mut 1)
+    }
+
+    #[test]
+    fn responses() {
+        assert_eq!(
+            build(&["--result", "19", "--id", "1"]).unwrap(),
+            r#"{"jsonrpc":"2.0","result":19,"id":1}"#
+        );
+        assert_eq!(
+            build(&["--error", "-32700", "--id", "null"]).unwrap(),
+            r#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}"#
+        );
+        assert!(build(&["--error", "5"]).is_err());
+        assert!(build(&["m", "--result", "1"]).is_err());
+        assert!(build(&["--result", "{x"]).is_err());
+    }
+
+    #[test]
+    fn batches_number_their_requests() {
+        let elements =
+            parse_lines("sum 1 2\n\n# comment\n--notify n\n{\"foo\": \"boo\"}\nget --id 9\nx").unwrap();
+        assert_eq!(
+            build_batch(&elements).unwrap(),
+            r#"[{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1},{"jsonrpc":"2.0","method":"n"},{"foo":"boo"},{"jsonrpc":"2.0","method":"get","id":9},{"jsonrpc":"2.0","method":"x","id":2}]"#
+        );
+        assert!(build_batch(&[]).is_err());
+    }
+}
