@@ -139,7 +139,7 @@ pub fn build_batch(elements: &[Element]) -> Result<String, CliError> {
 }
 
 /// Elements given as groups of words separated by a lone ','.
-fn from_groups(words: &[String]) -> Result<Vec<Element>, CliError> {
+pub fn from_groups(words: &[String]) -> Result<Vec<Element>, CliError> {
     let mut elements = Vec::new();
     for group in words.split(|w| w == ",") {
         if group.is_empty() {
@@ -160,7 +160,7 @@ fn element_from_words(words: Vec<String>) -> Element {
 }
 
 /// Elements read from stdin, one per line; blank lines and lines starting with '#' are skipped.
-fn from_stdin() -> Result<Vec<Element>, CliError> {
+pub fn from_stdin() -> Result<Vec<Element>, CliError> {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!("jrpc: reading batch elements from stdin, one per line (end with Ctrl-D)");

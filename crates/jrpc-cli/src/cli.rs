@@ -16,6 +16,10 @@ Examples:
   jrpc build --notify update 1 2 3                a notification (no id)
   jrpc build --result 19 --id 1                   a response
   jrpc check messages.jsonl                       validate requests and responses
+  jrpc call http://127.0.0.1:8545/ subtract 42 23 send a call, print its result
+  jrpc notify ws://127.0.0.1:8545/ update 1 2 3   send a notification
+  jrpc batch tcp://127.0.0.1:8546 -- sum 1 2 , get_data
+  jrpc call --exec 'spec-server --stdio' get_data  talk to a child process over its stdio
   jrpc bench http://127.0.0.1:8545/ subtract 42 23 --connections 32 --duration 10s
   jrpc completions bash > /etc/bash_completion.d/jrpc
 
@@ -25,8 +29,8 @@ Parameters, HTTPie style:
   name:=json   named, the value JSON (name:=42, 'tags:=[\"a\",\"b\"]')
   Positional and named parameters cannot be mixed (params is an array or an object, spec 4.2).
 
-URLs (bench): http://host:port/path, ws://host:port/path, tcp://host:port, unix:/path/to/socket.
-A bare host:port or :port means http://.
+URLs: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port, unix:/path/to/socket
+(bench: no TLS). A bare host:port or :port means http://.
 ";
 
 /// jrpc: build, check and benchmark JSON-RPC 2.0 messages.
@@ -50,6 +54,15 @@ pub enum Command {
     /// Validate messages against the JSON-RPC 2.0 specification and list every rule broken.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Call a method and print its result (stdout) or the server's error (stderr, exit status 1).
+    #[command(after_help = CALL_HELP, allow_negative_numbers = true)]
+    Call(crate::send::CallArgs),
+    /// Send a notification: the server runs it and never answers.
+    #[command(after_help = NOTIFY_HELP, allow_negative_numbers = true)]
+    Notify(crate::send::CallArgs),
+    /// Send a batch and print each call's result or error, in order.
+    #[command(after_help = BATCH_SEND_HELP, allow_negative_numbers = true)]
+    Batch(crate::send::BatchArgs),
     /// Load-test a JSON-RPC server over HTTP, WebSocket, TCP or a Unix socket.
     #[command(after_help = BENCH_HELP, allow_negative_numbers = true)]
     Bench(BenchArgs),
@@ -61,6 +74,35 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+const CALL_HELP: &str = "\
+Examples:
+  jrpc call http://127.0.0.1:8545/ subtract 42 23          prints 19
+  jrpc call ws://127.0.0.1:8545/ subtract minuend:=42 subtrahend:=23
+  jrpc call tcp://127.0.0.1:8546 get_data
+  jrpc call unix:/tmp/spec.sock sum 1 2 4
+  jrpc call --exec 'spec-server --stdio' subtract 42 23   a child process over its stdio
+  jrpc call --exec 'my-lsp' --framing content-length initialize --params '{\"capabilities\":{}}'
+  jrpc call https://node.example/ eth_blockNumber -H 'Authorization: Bearer TOKEN' --timeout 5s
+
+URLs: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port, unix:/path/to/socket;
+a bare host:port or :port means http://.
+The result goes to stdout (pretty on a terminal, compact when piped, exact with --raw); a JSON-RPC
+error goes to stderr with its code, message and data, and exit status 1.";
+
+const NOTIFY_HELP: &str = "\
+Examples:
+  jrpc notify http://127.0.0.1:8545/ update 1 2 3 4 5
+  jrpc notify tcp://127.0.0.1:8546 notify_hello 7
+Nothing is printed; the exit status is 0 once the notification was delivered.";
+
+const BATCH_SEND_HELP: &str = "\
+Examples:
+  jrpc batch http://127.0.0.1:8545/ -- sum 1 2 4 , --notify notify_hello 7 , subtract 42 23
+  printf '%s\\n' 'sum 1 2 4' 'get_data' | jrpc batch ws://127.0.0.1:8545/
+Elements are written as for 'jrpc build' and separated by ',' (or one per line on stdin); ids are
+given by the client. The output lists each call in order as {\"result\": ...} or {\"error\": ...};
+the exit status is 1 if any call failed.";
 
 const BUILD_HELP: &str = "\
 Examples:

@@ -11,6 +11,7 @@ pub mod json;
 pub mod message;
 pub mod output;
 pub mod params;
+pub mod send;
 pub mod target;
 
 use crate::cli::{Cli, Command};
@@ -21,6 +22,9 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Call(args) => send::call(&args, false),
+        Command::Notify(args) => send::call(&args, true),
+        Command::Batch(args) => send::batch(&args),
         Command::Bench(args) => bench::run(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;

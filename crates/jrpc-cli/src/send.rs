@@ -1,0 +1,256 @@
+//! `jrpc call`, `jrpc notify` and `jrpc batch`: send messages with the jrpc client and print what
+//! comes back. Results go to stdout; a JSON-RPC error goes to stderr with exit status 1, distinct
+//! from transport failures (3) and replies that are not JSON-RPC (4).
+
+use std::time::Duration;
+
+use clap::Args;
+use jrpc::client::{Batch, Client, ClientBuilder, Error};
+use serde_json::value::RawValue;
+
+use crate::build;
+use crate::exit::{CliError, CliResult, Status};
+use crate::output::{Output, OutputArgs};
+use crate::params;
+use crate::target::{Framing, Target};
+
+/// Where to send and how: shared by `call`, `notify` and `batch`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Talk to this program over its stdin and stdout instead of a URL (e.g. a language server).
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Option<String>,
+    /// An HTTP header (and WebSocket handshake header), as 'Name: value'; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// How long to wait for the reply (e.g. 30s, 500ms; 0 waits forever).
+    #[arg(long, default_value = "30s", value_parser = crate::cli::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+    /// Framing on TCP, Unix sockets and --exec.
+    #[arg(long, value_enum, default_value_t = Framing::Newline)]
+    pub framing: Framing,
+    /// A CA certificate (PEM) to trust for https://, wss:// and tls:// besides the usual roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+}
+
+/// `jrpc call` and `jrpc notify`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// URL (omitted with --exec), METHOD, then PARAMS: VALUE, name=value or name:=json.
+    #[arg(value_name = "URL METHOD PARAMS", required = true, num_args = 1..)]
+    pub words: Vec<String>,
+    /// Send every bare parameter as a string, even if it parses as JSON.
+    #[arg(short, long)]
+    pub string: bool,
+    /// The whole params member as JSON (an array or an object), instead of PARAMS.
+    #[arg(long = "params", value_name = "JSON")]
+    pub params_json: Option<String>,
+    /// Print the result exactly as the server sent it: no re-formatting, no colour.
+    #[arg(long)]
+    pub raw: bool,
+    #[command(flatten)]
+    pub send: SendArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `jrpc batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// URL (omitted with --exec), then elements separated by ',' (e.g. sum 1 2 , --notify
+    /// update 3); with no elements, one per line from stdin.
+    #[arg(value_name = "URL ELEMENTS", num_args = 0.., allow_hyphen_values = true)]
+    pub words: Vec<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Runs `jrpc call` (or `jrpc notify` when `notify` is set).
+pub fn call(args: &CallArgs, notify: bool) -> CliResult {
+    let (target, rest) = split_target(&args.words, &args.send)?;
+    let Some((method, words)) = rest.split_first() else {
+        return Err(CliError::usage("the METHOD is missing"));
+    };
+    let params = match &args.params_json {
+        Some(_) if !words.is_empty() => {
+            return Err(CliError::usage(
+                "give the parameters either as PARAMS or with --params, not both",
+            ))
+        }
+        Some(text) => params::parse_raw(text)?,
+        None => params::parse(words, args.string)?,
+    };
+    let params = match params.to_json() {
+        Some(text) => Some(raw(text)?),
+        None => None,
+    };
+    let output = Output::for_stdout(&args.output);
+    runtime()?.block_on(async {
+        let client = connect(&target, &args.send).await?;
+        if notify {
+            client.notify(method, &params).await.map_err(failure)?;
+            return Ok(Status::Ok);
+        }
+        let result = client
+            .call_raw(method, params.as_deref())
+            .await
+            .map_err(failure)?;
+        if args.raw {
+            println!("{}", result.get());
+        } else {
+            println!("{}", output.render(result.get()));
+        }
+        Ok(Status::Ok)
+    })
+}
+
+/// Runs `jrpc batch`: prints one entry per call, in order: `{"result": ...}` or `{"error": ...}`.
+pub fn batch(args: &BatchArgs) -> CliResult {
+    let (target, rest) = split_target(&args.words, &args.send)?;
+    let rest = match rest.first().map(String::as_str) {
+        Some("--") => &rest[1..],
+        _ => rest,
+    };
+    let elements = if rest.is_empty() {
+        build::from_stdin()?
+    } else {
+        build::from_groups(rest)?
+    };
+    // Composing first checks every element as `jrpc build --batch` does.
+    let composed = build::build_batch(&elements)?;
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(&composed).map_err(|e| CliError::usage(format!("the batch: {e}")))?;
+    let mut batch = Batch::new();
+    let mut slots = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        let Some(method) = value.get("method").and_then(serde_json::Value::as_str) else {
+            return Err(CliError::usage(format!(
+                "batch element {}: only requests and notifications can be sent",
+                index + 1
+            )));
+        };
+        let params = value.get("params");
+        let added = if value.get("id").is_some() {
+            batch
+                .call::<Box<RawValue>, _>(method, params)
+                .map(|slot| slots.push(slot))
+        } else {
+            batch.notify(method, params)
+        };
+        added.map_err(|e| CliError::usage(format!("batch element {}: {e}", index + 1)))?;
+    }
+    let output = Output::for_stdout(&args.output);
+    runtime()?.block_on(async {
+        let client = connect(&target, &args.send).await?;
+        let mut results = client.send_batch(batch).await.map_err(failure)?;
+        let mut entries = Vec::with_capacity(slots.len());
+        let mut status = Status::Ok;
+        for slot in slots {
+            match results.take(slot) {
+                Ok(result) => entries.push(format!(r#"{{"result":{}}}"#, result.get())),
+                Err(error) => {
+                    let Some(remote) = error.remote_error() else {
+                        return Err(failure(error));
+                    };
+                    status = Status::RpcError;
+                    let object =
+                        serde_json::to_string(remote).map_err(|e| CliError::invalid_reply(e.to_string()))?;
+                    entries.push(format!(r#"{{"error":{object}}}"#));
+                }
+            }
+        }
+        if !entries.is_empty() {
+            println!("{}", output.render(&format!("[{}]", entries.join(","))));
+        }
+        Ok(status)
+    })
+}
+
+/// The target (a URL first, or --exec) and the words after it.
+fn split_target<'a>(words: &'a [String], send: &SendArgs) -> Result<(Target, &'a [String]), CliError> {
+    if let Some(command) = &send.exec {
+        return Ok((Target::exec(command)?, words));
+    }
+    let Some((url, rest)) = words.split_first() else {
+        return Err(CliError::usage(
+            "the URL is missing (or use --exec 'program args')",
+        ));
+    };
+    Ok((Target::parse(url)?, rest))
+}
+
+async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
+    let mut builder = ClientBuilder::new()
+        .timeout((!send.timeout.is_zero()).then_some(send.timeout))
+        .framing(match send.framing {
+            Framing::Newline => jrpc::transport::Framing::NewlineDelimited,
+            Framing::ContentLength => jrpc::transport::Framing::ContentLength,
+        });
+    for header in &send.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(CliError::usage(format!("header '{header}' is not 'Name: value'")));
+        };
+        builder = builder.header(name.trim(), value.trim());
+    }
+    if let Some(path) = &send.cacert {
+        let pem = std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+        builder = builder.root_certificate_pem(&pem);
+    }
+    let connected = match target {
+        Target::Exec { program, args } => builder.spawn(program, args).await,
+        other => builder.connect(&url_of(other)).await,
+    };
+    connected.map_err(failure)
+}
+
+/// The client's URL for a parsed target.
+fn url_of(target: &Target) -> String {
+    let authority = target.authority().unwrap_or_default();
+    match target {
+        Target::Http { tls, path, .. } => {
+            format!("{}://{authority}{path}", if *tls { "https" } else { "http" })
+        }
+        Target::Ws { url, .. } => url.clone(),
+        Target::Tcp { .. } => format!("tcp://{authority}"),
+        Target::Unix { path } => format!("unix:{}", path.display()),
+        Target::Exec { program, .. } => program.clone(),
+    }
+}
+
+/// Maps a client error to its exit status, with the server's error spelled out.
+fn failure(error: Error) -> CliError {
+    if let Some(remote) = error.remote_error() {
+        let mut text = format!(
+            "the server answered with error {}: {}",
+            remote.code(),
+            remote.message()
+        );
+        if let Some(data) = remote.data() {
+            text.push_str(&format!(" (data: {})", data.get()));
+        }
+        return CliError::new(Status::RpcError, text);
+    }
+    let status = if error.is_invalid_reply() || error.is_decode() {
+        Status::InvalidReply
+    } else if error.is_params() || error.is_config() {
+        Status::Usage
+    } else {
+        Status::Transport
+    };
+    CliError::new(status, error.to_string())
+}
+
+fn raw(text: String) -> Result<Box<RawValue>, CliError> {
+    RawValue::from_string(text).map_err(|e| CliError::usage(format!("the params are not valid JSON: {e}")))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::transport(format!("cannot start the runtime: {e}")))
+}
