@@ -346,6 +346,11 @@ async fn postgres_going_away_gives_service_errors_and_instances_recover() {
     // Every answer was accounted; at most the calls cut off mid-commit were billed without one.
     let (bits, requests, _, total_requests, last_serial) = usage_in_database(&db, key_id).await;
     let answered = acknowledged.len() as i64;
+    eprintln!(
+        "outage: {answered} answered, {unavailable} errors 101 ({unavailable_signed} signed); \
+         billed {requests}, last serial {last_serial}, {} serials answered",
+        serials.len()
+    );
     assert!(
         requests >= answered && requests <= answered + unavailable,
         "{requests} billed, {answered} answered"
@@ -462,6 +467,10 @@ async fn sigkill_of_one_instance_loses_no_acknowledged_usage_and_leaves_no_seria
 
     let (bits, requests, total_bits, total_requests, last_serial) = usage_in_database(&db, key_id).await;
     let answered = acknowledged.len() as i64;
+    eprintln!(
+        "sigkill: {answered} answered; billed {requests}; last serial {last_serial}, {} serials answered",
+        serials.len()
+    );
     // Nothing acknowledged is lost; at most the calls in flight at the kill were billed unanswered.
     assert!(requests >= answered, "{requests} billed < {answered} answered");
     assert!(
@@ -615,6 +624,7 @@ async fn nginx_with_the_repository_config_spreads_calls_over_two_instances() {
             }
         }
     }
+    eprintln!("nginx: calls served by each instance: {served:?}");
     for instance in &instances {
         assert!(
             served.get(instance.addr.as_str()).copied().unwrap_or(0) >= 10,
@@ -631,6 +641,7 @@ async fn nginx_with_the_repository_config_spreads_calls_over_two_instances() {
         replies.push(client.call(&front, "generateIntegers", params(&key, 2)).await);
     }
     let failed = replies.iter().filter(|r| !matches!(r, Reply::Result(_))).count();
+    eprintln!("nginx: {failed} of 40 calls failed after one instance died");
     assert!(
         failed <= 4,
         "{failed} of 40 calls failed after one instance died: {replies:?}"

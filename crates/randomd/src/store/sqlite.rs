@@ -536,6 +536,16 @@ mod tests {
         assert!(error.0.contains("schema version 99"), "{error}");
     }
 
+    #[tokio::test]
+    async fn the_first_key_is_created_only_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let first = store.create_first_key(new_key(4, 1, 1)).await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(store.create_first_key(new_key(5, 1, 1)).await.unwrap(), None);
+        assert_eq!(store.list_keys(0).await.unwrap().len(), 1);
+    }
+
     #[test]
     fn a_file_that_is_not_a_database_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();

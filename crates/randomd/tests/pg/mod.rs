@@ -146,13 +146,15 @@ impl Instance {
     }
 
     pub fn start_on(database_url: &str, listen: &str) -> Instance {
+        // Its log goes to a file, shown if it fails to start: the tests make it log many errors.
+        let log = tempfile::NamedTempFile::new().expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_randomd"))
             .args(["--database", database_url, "--signing-key"])
             .arg(crate::common::shared_signing_key())
             .args(["serve", "--listen", listen, "--database-connections", "4"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log.reopen().expect("log file"))
             .spawn()
             .expect("randomd starts");
         let stdout = child.stdout.take().expect("stdout");
@@ -172,7 +174,10 @@ impl Instance {
         }
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let url = url.unwrap_or_else(|| panic!("randomd did not start: {:?}", child.try_wait()));
+        let url = url.unwrap_or_else(|| {
+            let log = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("randomd did not start ({:?}):\n{log}", child.try_wait())
+        });
         let addr = url
             .trim_start_matches("http://")
             .split('/')
