@@ -24,9 +24,11 @@ pub async fn run(client: &mut Client) -> Result<(), StoreError> {
         .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(error)?;
+    // No "already exists, skipping" notice in every start's log.
     transaction
         .batch_execute(
-            "CREATE TABLE IF NOT EXISTS randomd_schema_migrations (
+            "SET LOCAL client_min_messages = warning;
+             CREATE TABLE IF NOT EXISTS randomd_schema_migrations (
                  version     INTEGER PRIMARY KEY,
                  applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
              )",

@@ -25,6 +25,11 @@ use crate::keys::KeyHash;
 /// How long a call waits for a free connection, or for a new one to open, before it fails.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Charge groups one instance runs at once. Two keep a busy key's row lock always in use (the next
+/// group waits at the lock while the previous one flushes); more would split the waiting charges
+/// into smaller groups that each pay their own flush.
+const CHARGE_GROUPS_IN_FLIGHT: usize = 2;
+
 /// The advisory lock key held while the first key is created ("randkey" in ASCII).
 const FIRST_KEY_LOCK: i64 = i64::from_be_bytes(*b"\0randkey");
 
@@ -85,7 +90,7 @@ impl PostgresStore {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(|e| StoreError(format!("cannot build the PostgreSQL pool: {e}")))?;
-        let charges = charges::spawn(pool.clone(), connections.div_ceil(2));
+        let charges = charges::spawn(pool.clone(), CHARGE_GROUPS_IN_FLIGHT);
         Ok(PostgresStore { pool, charges })
     }
 

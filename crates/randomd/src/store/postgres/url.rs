@@ -9,6 +9,12 @@ use tokio_postgres::config::{Host, SslMode};
 /// How long a connection attempt may take unless the URL says otherwise (`connect_timeout=`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long sent data may go unacknowledged, and an idle connection unprobed, before the connection
+/// is dropped: a server that vanishes from the network fails calls within seconds, not after the
+/// kernel's retransmission limit of about 15 minutes. Used unless the URL sets them.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
+const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+
 /// A parsed `postgres://` or `postgresql://` URL.
 #[derive(Clone)]
 pub struct PostgresUrl {
@@ -45,6 +51,12 @@ impl PostgresUrl {
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
+        if !text.contains("keepalives_idle") {
+            config.keepalives_idle(KEEPALIVES_IDLE);
         }
         if config.get_application_name().is_none() {
             config.application_name("randomd");
