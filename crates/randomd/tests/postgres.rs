@@ -368,3 +368,108 @@ async fn a_missing_database_is_a_clear_error() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_mixing_keys_days_and_statuses_bill_each_key_exactly() {
+    let Some(db) = pg::TestDb::create("groups_mixing_keys_days_and_statuses_bill_each_key_exactly").await
+    else {
+        return;
+    };
+    let store = db.store().await;
+    let bits_key = store.create_key(new_key(1, 500, 1_000_000)).await.expect("key");
+    let requests_key = store.create_key(new_key(2, 1_000_000, 20)).await.expect("key");
+    let paused_key = store
+        .create_key(new_key(3, 1_000_000, 1_000_000))
+        .await
+        .expect("key");
+    store
+        .set_status(paused_key, KeyStatus::Paused)
+        .await
+        .expect("paused");
+    let missing_key = paused_key + 100;
+    let targets = [
+        (bits_key, 1),
+        (bits_key, 2),
+        (requests_key, 1),
+        (paused_key, 1),
+        (missing_key, 1),
+    ];
+
+    // Hundreds of charges at once: they arrive in groups that mix every case.
+    let answers = join_all((0..500).map(|i| {
+        let store = store.clone();
+        let (key_id, day) = targets[i % targets.len()];
+        tokio::spawn(async move {
+            let charge = Charge {
+                key_id,
+                day,
+                bits: 1 + (i as i64 * 13) % 17,
+                signed: i % 3 != 0,
+            };
+            (charge, store.charge(charge).await.expect("no store error"))
+        })
+    }))
+    .await;
+    let mut granted: std::collections::HashMap<(i64, i64), (i64, i64)> = Default::default();
+    let mut serials: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for answer in answers {
+        let (charge, answer) = answer.expect("task");
+        match (charge.key_id, answer) {
+            (id, Ok(charged)) if id == bits_key || id == requests_key => {
+                let entry = granted.entry((id, charge.day)).or_default();
+                entry.0 += charge.bits;
+                entry.1 += 1;
+                assert_eq!(charged.serial.is_some(), charge.signed);
+                serials.entry(id).or_default().extend(charged.serial);
+            }
+            (id, Err(Refusal::OutOfBits { required, left })) if id == bits_key => {
+                assert!(required == charge.bits && left < required);
+            }
+            (id, Err(Refusal::OutOfRequests { required: 1, left: 0 })) if id == requests_key => {}
+            (id, Err(Refusal::NotRunning)) if id == paused_key => {}
+            (id, Err(Refusal::NoSuchKey)) if id == missing_key => {}
+            (id, other) => panic!("key {id}: {other:?}"),
+        }
+    }
+    for day in [1, 2] {
+        let (bits, _) = granted[&(bits_key, day)];
+        assert!(bits <= 500 && bits > 500 - 17, "day {day}: {bits} bits granted");
+    }
+    assert_eq!(granted[&(requests_key, 1)].1, 20);
+    for (id, mut taken) in serials {
+        taken.sort_unstable();
+        assert_eq!(
+            taken,
+            (1..=taken.len() as i64).collect::<Vec<_>>(),
+            "serials of key {id}"
+        );
+        let record = store
+            .list_keys(1)
+            .await
+            .expect("keys")
+            .into_iter()
+            .find(|k| k.id == id)
+            .expect("key");
+        assert_eq!(record.last_serial, taken.len() as i64);
+    }
+    let client = db.client().await;
+    for ((id, day), (bits, requests)) in &granted {
+        let row = client
+            .query_one(
+                "SELECT bits, requests FROM daily_usage WHERE key_id = $1 AND day = $2",
+                &[id, day],
+            )
+            .await
+            .expect("usage row");
+        assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (*bits, *requests));
+    }
+    let untouched: i64 = client
+        .query_one(
+            "SELECT count(*) FROM daily_usage WHERE key_id = $1",
+            &[&paused_key],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(untouched, 0, "a refused charge writes nothing");
+}

@@ -64,8 +64,10 @@ async fn group_charges(pool: Pool, mut queue: mpsc::UnboundedReceiver<Pending>, 
 
 /// Applies a group in one transaction and answers each charge.
 async fn commit_group(pool: &Pool, mut group: Vec<Pending>) {
-    // One lock order for every group: two groups never wait on each other in a cycle.
-    group.sort_by_key(|pending| pending.charge.key_id);
+    // One lock order for every group, so two groups never wait on each other in a cycle; and runs
+    // of one key and day, which randomd_charge writes once. The sort is stable: arrival order
+    // decides within a key.
+    group.sort_by_key(|pending| (pending.charge.key_id, pending.charge.day));
     let charges: Vec<Charge> = group.iter().map(|pending| pending.charge).collect();
     match apply_with_retries(pool, &charges).await {
         Ok(outcomes) => {
