@@ -57,7 +57,7 @@ fn end_to_end(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = Settings {
         listen: "127.0.0.1:0".parse().expect("address"),
-        database: dir.path().join("randomd.sqlite3"),
+        database: randomd::store::Database::Sqlite(dir.path().join("randomd.sqlite3")),
         signing_key: dir.path().join("signing-key.pem"),
         entropy: SourceKind::Os,
         daily_bits: i64::MAX / 4,
@@ -65,6 +65,7 @@ fn end_to_end(c: &mut Criterion) {
         advisory_delay_ms: 0,
         max_request_bytes: 1 << 20,
         durability: randomd::store::Durability::PowerLoss,
+        database_connections: 4,
     };
     let running = runtime
         .block_on(randomd::start(&settings, Arc::new(SystemClock)))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::entropy::SourceKind;
-use crate::store::Durability;
+use crate::store::{Database, Durability, OpenOptions};
 
 /// Flags (and their environment variables) shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -18,9 +18,10 @@ pub struct StorageArgs {
     /// Directory for the database and the signing key [default: ./randomd-data]
     #[arg(long, global = true, env = "RANDOMD_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// SQLite database file [default: DATA_DIR/randomd.sqlite3]
-    #[arg(long, global = true, env = "RANDOMD_DATABASE", value_name = "FILE")]
-    pub database: Option<PathBuf>,
+    /// SQLite database file, or a postgres://user@host:port/dbname URL to share one PostgreSQL
+    /// database between several instances [default: DATA_DIR/randomd.sqlite3]
+    #[arg(long, global = true, env = "RANDOMD_DATABASE", value_name = "FILE|URL")]
+    pub database: Option<String>,
     /// PKCS#8 RSA private key (PEM or DER); generated (4096 bits) if missing [default: DATA_DIR/signing-key.pem]
     #[arg(long, global = true, env = "RANDOMD_SIGNING_KEY", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
@@ -47,9 +48,13 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes [default: 1048576]
     #[arg(long, env = "RANDOMD_MAX_REQUEST_BYTES", value_name = "BYTES")]
     pub max_request_bytes: Option<usize>,
-    /// What billed usage survives before an answer is sent [default: power-loss]
+    /// What billed usage survives before an answer is sent, with SQLite; with PostgreSQL it is the
+    /// server's `synchronous_commit` [default: power-loss]
     #[arg(long, env = "RANDOMD_DURABILITY", value_enum)]
     pub durability: Option<Durability>,
+    /// The most PostgreSQL connections this instance holds [default: 16]
+    #[arg(long, env = "RANDOMD_DATABASE_CONNECTIONS", value_name = "N")]
+    pub database_connections: Option<usize>,
 }
 
 /// The optional settings file.
@@ -58,7 +63,7 @@ pub struct ServeArgs {
 struct FileSettings {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
-    database: Option<PathBuf>,
+    database: Option<String>,
     signing_key: Option<PathBuf>,
     entropy: Option<SourceKind>,
     daily_bits: Option<i64>,
@@ -66,13 +71,14 @@ struct FileSettings {
     advisory_delay_ms: Option<u64>,
     max_request_bytes: Option<usize>,
     durability: Option<Durability>,
+    database_connections: Option<usize>,
 }
 
 /// The settings in force.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
-    pub database: PathBuf,
+    pub database: Database,
     pub signing_key: PathBuf,
     pub entropy: SourceKind,
     pub daily_bits: i64,
@@ -80,6 +86,7 @@ pub struct Settings {
     pub advisory_delay_ms: u64,
     pub max_request_bytes: usize,
     pub durability: Durability,
+    pub database_connections: usize,
 }
 
 impl Settings {
@@ -94,16 +101,20 @@ impl Settings {
             .clone()
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("randomd-data"));
+        // Parsed here rather than by clap, whose error would repeat the value, password and all.
+        let database = storage
+            .database
+            .as_deref()
+            .or(file.database.as_deref())
+            .map(Database::parse)
+            .transpose()
+            .map_err(|e| format!("database: {e}"))?;
         let settings = Settings {
             listen: serve
                 .listen
                 .or(file.listen)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            database: storage
-                .database
-                .clone()
-                .or(file.database)
-                .unwrap_or_else(|| data_dir.join("randomd.sqlite3")),
+            database: database.unwrap_or_else(|| Database::Sqlite(data_dir.join("randomd.sqlite3"))),
             signing_key: storage
                 .signing_key
                 .clone()
@@ -118,14 +129,29 @@ impl Settings {
                 .or(file.max_request_bytes)
                 .unwrap_or(1 << 20),
             durability: serve.durability.or(file.durability).unwrap_or_default(),
+            database_connections: serve
+                .database_connections
+                .or(file.database_connections)
+                .unwrap_or(OpenOptions::default().connections),
         };
         if settings.daily_bits < 0 || settings.daily_requests < 0 {
             return Err("daily allowances cannot be negative".into());
+        }
+        if settings.database_connections == 0 {
+            return Err("database_connections must be at least 1".into());
         }
         if settings.max_request_bytes < 64 {
             return Err("max_request_bytes must be at least 64".into());
         }
         Ok(settings)
+    }
+
+    /// How to open the store.
+    pub fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            durability: self.durability,
+            connections: self.database_connections,
+        }
     }
 }
 
@@ -159,7 +185,9 @@ mod tests {
         assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(settings.daily_bits, 7);
         assert_eq!(settings.daily_requests, 200_000);
-        assert_eq!(settings.database, PathBuf::from("/srv/r/randomd.sqlite3"));
+        assert!(
+            matches!(&settings.database, Database::Sqlite(p) if p == Path::new("/srv/r/randomd.sqlite3"))
+        );
     }
 
     #[test]
@@ -171,6 +199,9 @@ mod tests {
             ("daily_bits = \"many\"", "daily_bits"),
             ("not toml at all [", ""),
             ("daily_bits = -1", "negative"),
+            ("database = \"postgres://u@h:port/d\"", "malformed PostgreSQL URL"),
+            ("database = \"redis://h/0\"", "unsupported database URL"),
+            ("database_connections = 0", "at least 1"),
         ] {
             let file = dir.path().join("bad.toml");
             std::fs::write(&file, text).unwrap();

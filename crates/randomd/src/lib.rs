@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::entropy::{Entropy, EntropySource};
 use crate::signing::Signer;
-use crate::store::{NewKey, SqliteStore, Store};
+use crate::store::{NewKey, Store};
 
 /// The path every method is called on.
 pub const RPC_PATH: &str = "/json-rpc/1/invoke";
@@ -51,8 +51,11 @@ pub async fn start_with_source(
     clock: Arc<dyn Clock>,
     source: Box<dyn EntropySource>,
 ) -> Result<Running, String> {
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open_with(&settings.database, settings.durability).map_err(|e| e.to_string())?);
+    let store = settings
+        .database
+        .open(settings.open_options())
+        .await
+        .map_err(|e| e.to_string())?;
     let entropy = Arc::new(Entropy::new(source));
     let signing_key = settings.signing_key.clone();
     let (signer, generated_signing_key) =
@@ -107,13 +110,9 @@ async fn ensure_a_key(
     daily_bits: i64,
     daily_requests: i64,
 ) -> Result<Option<String>, String> {
-    let day = clock::day_of(clock.now());
-    if !store.list_keys(day).await.map_err(|e| e.to_string())?.is_empty() {
-        return Ok(None);
-    }
     let api_key = keys::new_api_key().map_err(|e| e.to_string())?;
-    store
-        .create_key(new_key_record(
+    let created = store
+        .create_first_key(new_key_record(
             &api_key,
             "development",
             daily_bits,
@@ -122,7 +121,7 @@ async fn ensure_a_key(
         ))
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Some(api_key))
+    Ok(created.map(|_| api_key))
 }
 
 /// The stored form of a new key.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use randomd::clock::{self, Clock, SystemClock};
 use randomd::config::{ServeArgs, Settings, StorageArgs};
-use randomd::store::{KeyRecord, KeyStatus, SqliteStore, Store};
+use randomd::store::{KeyRecord, KeyStatus, Store};
 use tracing_subscriber::EnvFilter;
 
 /// A true random number service speaking the RANDOM.ORG JSON-RPC Release 1 API.
@@ -22,6 +22,7 @@ use tracing_subscriber::EnvFilter;
   randomd keys create --name alice --bits 250000 --requests 1000
   randomd keys list
   randomd keys pause 3
+  randomd --database postgres://randomd@db:5432/randomd serve   share one PostgreSQL between instances
   randomd pubkey > randomd.pub.pem"
 )]
 struct Cli {
@@ -99,7 +100,7 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     println!("randomd: RANDOM.ORG Release 1 API on {url}");
     println!("  web page:     http://{}/", running.http.local_addr());
     println!("  entropy:      {}", running.app.entropy.source_name());
-    println!("  database:     {}", settings.database.display());
+    println!("  database:     {}", settings.database);
     let generated = if running.generated_signing_key {
         " (generated now)"
     } else {
@@ -130,14 +131,18 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn open_store(storage: &StorageArgs) -> Result<(SqliteStore, Settings), String> {
+async fn open_store(storage: &StorageArgs) -> Result<Arc<dyn Store>, String> {
     let settings = Settings::resolve(storage, &ServeArgs::default())?;
-    let store = SqliteStore::open(&settings.database).map_err(|e| e.to_string())?;
-    Ok((store, settings))
+    let options = randomd::store::OpenOptions {
+        connections: 1,
+        ..settings.open_options()
+    };
+    settings.database.open(options).await.map_err(|e| e.to_string())
 }
 
 async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
-    let (store, _) = open_store(storage).await?;
+    let store = open_store(storage).await?;
+    let store = store.as_ref();
     let clock = SystemClock;
     let day = clock::day_of(clock.now());
     match action {
@@ -169,7 +174,7 @@ async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
             }
         }
         KeysAction::Show { key } => {
-            let record = find(&store, &key, day).await?;
+            let record = find(store, &key, day).await?;
             println!("id:             {}", record.id);
             println!("key:            {}… (stored hashed)", record.key_prefix);
             println!("name:           {}", record.name);
@@ -190,9 +195,9 @@ async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
             println!("last serial:    {}", record.last_serial);
             println!("hashedApiKey:   {}", record.hashed_api_key);
         }
-        KeysAction::Pause { key } => set_status(&store, &key, day, KeyStatus::Paused).await?,
-        KeysAction::Stop { key } => set_status(&store, &key, day, KeyStatus::Stopped).await?,
-        KeysAction::Start { key } => set_status(&store, &key, day, KeyStatus::Running).await?,
+        KeysAction::Pause { key } => set_status(store, &key, day, KeyStatus::Paused).await?,
+        KeysAction::Stop { key } => set_status(store, &key, day, KeyStatus::Stopped).await?,
+        KeysAction::Start { key } => set_status(store, &key, day, KeyStatus::Running).await?,
     }
     Ok(())
 }
@@ -204,7 +209,7 @@ fn created(key: &KeyRecord) -> String {
 }
 
 /// A key by its id, or by the key itself.
-async fn find(store: &SqliteStore, key: &str, day: i64) -> Result<KeyRecord, String> {
+async fn find(store: &dyn Store, key: &str, day: i64) -> Result<KeyRecord, String> {
     let found = if let Ok(id) = key.parse::<i64>() {
         store
             .list_keys(day)
@@ -221,7 +226,7 @@ async fn find(store: &SqliteStore, key: &str, day: i64) -> Result<KeyRecord, Str
     found.ok_or_else(|| format!("no key {key:?} (give its id from `randomd keys list`, or the key itself)"))
 }
 
-async fn set_status(store: &SqliteStore, key: &str, day: i64, status: KeyStatus) -> Result<(), String> {
+async fn set_status(store: &dyn Store, key: &str, day: i64, status: KeyStatus) -> Result<(), String> {
     let record = find(store, key, day).await?;
     store
         .set_status(record.id, status)

@@ -169,3 +169,80 @@ fn bad_files_are_clear_errors_and_change_nothing() {
         "cannot",
     );
 }
+
+#[test]
+fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = std::time::Instant::now();
+    // Nothing listens on port 1: the error names the server, never the password.
+    let unreachable = randomd(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://randomd:s3cret@127.0.0.1:1/randomd",
+            "keys",
+            "list",
+        ],
+    );
+    assert_clear_failure(
+        &unreachable,
+        "cannot connect to PostgreSQL at postgres://randomd@127.0.0.1:1/randomd",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let stderr = text(&unreachable.stderr);
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let serve = randomd(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://127.0.0.1:1/randomd",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    assert_clear_failure(&serve, "cannot connect to PostgreSQL");
+
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "--database",
+                "postgres://randomd:s3cret@db:notaport/x",
+                "keys",
+                "list",
+            ],
+            "malformed PostgreSQL URL",
+        ),
+        (
+            &["--database", "mysql://db/randomd", "keys", "list"],
+            "unsupported database URL scheme",
+        ),
+        (
+            &["--database", "postgresql://db/x?sslmode=require", "keys", "list"],
+            "TLS",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = randomd(dir.path(), args);
+        assert_clear_failure(&output, expected);
+        assert!(!text(&output.stderr).contains("s3cret"));
+    }
+
+    // The same checks apply to the environment variable and the config file.
+    let by_env = Command::new(env!("CARGO_BIN_EXE_randomd"))
+        .args(["keys", "list"])
+        .env("RANDOMD_DATABASE", "postgres://u@h:99999/d")
+        .output()
+        .expect("randomd runs");
+    assert_clear_failure(&by_env, "malformed PostgreSQL URL");
+    let config = dir.path().join("randomd.toml");
+    std::fs::write(&config, "database = \"postgres://u@h:port/d\"\n").expect("write");
+    assert_clear_failure(
+        &randomd(
+            dir.path(),
+            &["--config", config.to_str().expect("utf-8"), "keys", "list"],
+        ),
+        "malformed PostgreSQL URL",
+    );
+}

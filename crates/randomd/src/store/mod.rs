@@ -4,13 +4,17 @@
 //! (charging a request, taking a serial number) is one atomic operation of the store, never a read
 //! followed by a write in the service.
 
+mod open;
+mod postgres;
 mod sqlite;
 
 use std::fmt;
 
 use futures_util::future::BoxFuture;
 
-pub use sqlite::{Durability, SqliteStore};
+pub use self::open::{Database, OpenOptions};
+pub use self::postgres::{latest_version as postgres_schema_version, PostgresStore, PostgresUrl};
+pub use self::sqlite::{Durability, SqliteStore};
 
 use crate::keys::KeyHash;
 
@@ -146,6 +150,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates a key; returns its id.
     fn create_key(&self, key: NewKey) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// Creates a key only if there is none yet (the development key of a first start); returns its
+    /// id, or `None` if there were keys. Instances starting together create one key between them.
+    fn create_first_key(&self, key: NewKey) -> BoxFuture<'_, Result<Option<i64>, StoreError>>;
 
     /// All keys with their usage on `day`, oldest first.
     fn list_keys(&self, day: i64) -> BoxFuture<'_, Result<Vec<KeyRecord>, StoreError>>;

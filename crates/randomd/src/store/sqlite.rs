@@ -301,6 +301,24 @@ fn key_record(row: &rusqlite::Row<'_>) -> Result<KeyRecord, rusqlite::Error> {
     })
 }
 
+fn insert_key(connection: &Connection, key: &NewKey) -> Result<i64, rusqlite::Error> {
+    connection.execute(
+        "INSERT INTO api_keys (key_hash, key_prefix, hashed_api_key, name, status, daily_bits,
+                               daily_requests, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
+        params![
+            &key.key_hash[..],
+            key.key_prefix,
+            key.hashed_api_key,
+            key.name,
+            key.daily_bits,
+            key.daily_requests,
+            key.created_at
+        ],
+    )?;
+    Ok(connection.last_insert_rowid())
+}
+
 impl Store for SqliteStore {
     fn find_key(&self, key_hash: KeyHash, day: i64) -> BoxFuture<'_, Result<Option<KeyRecord>, StoreError>> {
         self.read(move |connection| {
@@ -318,22 +336,20 @@ impl Store for SqliteStore {
     }
 
     fn create_key(&self, key: NewKey) -> BoxFuture<'_, Result<i64, StoreError>> {
+        self.write(move |connection| insert_key(connection, &key))
+    }
+
+    fn create_first_key(&self, key: NewKey) -> BoxFuture<'_, Result<Option<i64>, StoreError>> {
         self.write(move |connection| {
-            connection.execute(
-                "INSERT INTO api_keys (key_hash, key_prefix, hashed_api_key, name, status, daily_bits,
-                                       daily_requests, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
-                params![
-                    &key.key_hash[..],
-                    key.key_prefix,
-                    key.hashed_api_key,
-                    key.name,
-                    key.daily_bits,
-                    key.daily_requests,
-                    key.created_at
-                ],
-            )?;
-            Ok(connection.last_insert_rowid())
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let exists: bool =
+                transaction.query_row("SELECT EXISTS (SELECT 1 FROM api_keys)", [], |row| row.get(0))?;
+            if exists {
+                return Ok(None);
+            }
+            let id = insert_key(&transaction, &key)?;
+            transaction.commit()?;
+            Ok(Some(id))
         })
     }
 
@@ -518,6 +534,16 @@ mod tests {
             .unwrap();
         let error = SqliteStore::open(&path).unwrap_err();
         assert!(error.0.contains("schema version 99"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_first_key_is_created_only_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let first = store.create_first_key(new_key(4, 1, 1)).await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(store.create_first_key(new_key(5, 1, 1)).await.unwrap(), None);
+        assert_eq!(store.list_keys(0).await.unwrap().len(), 1);
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub struct Service {
 pub fn settings(dir: &tempfile::TempDir) -> Settings {
     Settings {
         listen: "127.0.0.1:0".parse().expect("address"),
-        database: dir.path().join("randomd.sqlite3"),
+        database: randomd::store::Database::Sqlite(dir.path().join("randomd.sqlite3")),
         signing_key: shared_signing_key(),
         entropy: SourceKind::Os,
         daily_bits: 1_000_000,
@@ -48,6 +48,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         advisory_delay_ms: 0,
         max_request_bytes: 1 << 20,
         durability: randomd::store::Durability::PowerLoss,
+        database_connections: 4,
     }
 }
 

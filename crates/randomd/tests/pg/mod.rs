@@ -1,0 +1,267 @@
+//! PostgreSQL test support: a fresh database per test on the server named by
+//! `RANDOMD_TEST_POSTGRES_URL`, real `randomd` instances sharing it, and a JSON-RPC client.
+//!
+//! Without the variable the tests say they are skipped and pass; with it, an unreachable server
+//! fails them. CI (`.ci/run`) always sets it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+pub const URL_VARIABLE: &str = "RANDOMD_TEST_POSTGRES_URL";
+
+/// The server's URL, or `None` after saying (past the test harness's capture) that the test is skipped.
+pub fn server_url(test: &str) -> Option<String> {
+    match std::env::var(URL_VARIABLE) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            // One write, past the harness's capture, so that the line shows and is not interleaved.
+            let line = format!(
+                "{test}: skipped: {URL_VARIABLE} not set (e.g. postgres://postgres@127.0.0.1:5432/test)\n"
+            );
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_dbname(url: &str, dbname: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{scheme}://{authority}/{dbname}{query}")
+}
+
+/// A database created for one test and dropped (with its connections) when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    /// A fresh database, or `None` if the tests are skipped. Panics if the server is unreachable.
+    pub async fn create(test: &str) -> Option<TestDb> {
+        let admin_url = server_url(test)?;
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "randomd_test_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = connect(&admin_url).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("CREATE DATABASE");
+        let url = with_dbname(&admin_url, &name);
+        Some(TestDb { name, url, admin_url })
+    }
+
+    /// A connection to the test's database, for checks.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        connect(&self.url).await
+    }
+
+    /// A connection to the server's own database, for what cannot be done from inside the test's.
+    pub async fn admin(&self) -> tokio_postgres::Client {
+        connect(&self.admin_url).await
+    }
+
+    /// Opens the store in process (its pool lives on the caller's runtime).
+    pub async fn store(&self) -> randomd::store::PostgresStore {
+        let url = randomd::store::PostgresUrl::parse(&self.url).expect("URL");
+        randomd::store::PostgresStore::open(&url, 4)
+            .await
+            .expect("store opens")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop may run on a runtime's thread: do the work on a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = connect(&admin_url).await;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            let _ = writeln!(std::io::stderr(), "could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// Connects, failing the test (not skipping it) if the server cannot be reached.
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("{URL_VARIABLE} is set but PostgreSQL at {url} is unreachable: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// Creates a key through the store; returns its id and the key.
+pub async fn create_key(store: &dyn randomd::store::Store, bits: i64, requests: i64) -> (i64, String) {
+    let key = randomd::keys::new_api_key().expect("key");
+    let record = randomd::new_key_record(&key, "test", bits, requests, &randomd::clock::SystemClock);
+    let id = store.create_key(record).await.expect("key created");
+    (id, key)
+}
+
+/// A `randomd serve` process on a free loopback port, killed (SIGKILL) when dropped.
+pub struct Instance {
+    pub child: Child,
+    pub url: String,
+    pub addr: String,
+    pub dev_key: Option<String>,
+}
+
+impl Instance {
+    pub fn start(database_url: &str) -> Instance {
+        Instance::start_on(database_url, "127.0.0.1:0")
+    }
+
+    pub fn start_on(database_url: &str, listen: &str) -> Instance {
+        // Its log goes to a file, shown if it fails to start: the tests make it log many errors.
+        let log = tempfile::NamedTempFile::new().expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_randomd"))
+            .args(["--database", database_url, "--signing-key"])
+            .arg(crate::common::shared_signing_key())
+            .args(["serve", "--listen", listen, "--database-connections", "4"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log.reopen().expect("log file"))
+            .spawn()
+            .expect("randomd starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let (mut url, mut dev_key) = (None, None);
+        for line in lines.by_ref() {
+            let line = line.expect("a line");
+            if let Some(rest) = line.strip_prefix("randomd: RANDOM.ORG Release 1 API on ") {
+                url = Some(rest.trim().to_owned());
+            }
+            if line.contains("development API key") {
+                dev_key = line.split_whitespace().last().map(str::to_owned);
+            }
+            if line.starts_with("try:") {
+                break;
+            }
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let url = url.unwrap_or_else(|| {
+            let log = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("randomd did not start ({:?}):\n{log}", child.try_wait())
+        });
+        let addr = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("an address")
+            .to_owned();
+        Instance {
+            child,
+            url,
+            addr,
+            dev_key,
+        }
+    }
+
+    /// SIGKILL, now.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What a call came back with.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Result(Value),
+    /// A JSON-RPC error object.
+    Error(Value),
+    /// No JSON-RPC answer: the connection failed, or an HTTP status other than 200.
+    Failed(String),
+}
+
+impl Reply {
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Reply::Error(error) => error["code"].as_i64(),
+            _ => None,
+        }
+    }
+}
+
+/// A JSON-RPC client over plain HTTP/1.1 with keep-alive.
+#[derive(Clone)]
+pub struct RpcClient(Client<HttpConnector, Full<Bytes>>);
+
+impl RpcClient {
+    pub fn new() -> RpcClient {
+        RpcClient(Client::builder(TokioExecutor::new()).build_http())
+    }
+
+    pub async fn call(&self, url: &str, method: &str, params: Value) -> Reply {
+        let body = json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 7}).to_string();
+        let request = hyper::Request::post(url)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let response = match tokio::time::timeout(Duration::from_secs(30), self.0.request(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return Reply::Failed(e.to_string()),
+            Err(_) => return Reply::Failed("timed out".into()),
+        };
+        let status = response.status().as_u16();
+        let body = match response.into_body().collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e) => return Reply::Failed(e.to_string()),
+        };
+        if status != 200 {
+            return Reply::Failed(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
+        }
+        let reply: Value = serde_json::from_slice(&body).expect("a JSON reply");
+        match (reply.get("result"), reply.get("error")) {
+            (Some(result), None) => Reply::Result(result.clone()),
+            (None, Some(error)) => Reply::Error(error.clone()),
+            _ => panic!("neither result nor error: {reply}"),
+        }
+    }
+}
+
+/// `bitsUsed` of generateIntegers with `n` values in 1..=1000: round(n * log2(1000)).
+pub fn integer_bits(n: i64) -> i64 {
+    (n as f64 * 1000f64.log2()).round() as i64
+}
