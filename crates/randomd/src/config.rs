@@ -20,7 +20,13 @@ pub struct StorageArgs {
     pub data_dir: Option<PathBuf>,
     /// SQLite database file, or a postgres://user@host:port/dbname URL to share one PostgreSQL
     /// database between several instances [default: DATA_DIR/randomd.sqlite3]
-    #[arg(long, global = true, env = "RANDOMD_DATABASE", value_name = "FILE|URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "RANDOMD_DATABASE",
+        value_name = "FILE|URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
     /// PKCS#8 RSA private key (PEM or DER); generated (4096 bits) if missing [default: DATA_DIR/signing-key.pem]
     #[arg(long, global = true, env = "RANDOMD_SIGNING_KEY", value_name = "FILE")]

@@ -236,6 +236,16 @@ fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
         .output()
         .expect("randomd runs");
     assert_clear_failure(&by_env, "malformed PostgreSQL URL");
+    let help = Command::new(env!("CARGO_BIN_EXE_randomd"))
+        .arg("--help")
+        .env("RANDOMD_DATABASE", "postgres://randomd:s3cret@db/randomd")
+        .output()
+        .expect("randomd runs");
+    assert!(help.status.success());
+    assert!(
+        !text(&help.stdout).contains("s3cret"),
+        "--help shows the password"
+    );
     let config = dir.path().join("randomd.toml");
     std::fs::write(&config, "database = \"postgres://u@h:port/d\"\n").expect("write");
     assert_clear_failure(

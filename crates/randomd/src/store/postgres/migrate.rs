@@ -41,8 +41,8 @@ pub async fn run(client: &mut Client) -> Result<(), StoreError> {
             &[],
         )
         .await
-        .map_err(error)?
-        .get(0);
+        .and_then(|row| row.try_get(0))
+        .map_err(error)?;
     if version > latest_version() {
         return Err(StoreError(format!(
             "the database is at schema version {version}, newer than this randomd knows ({}); \

@@ -104,8 +104,8 @@ impl PostgresStore {
 /// the database server (a crash of randomd is still safe).
 async fn warn_if_not_durable(client: &tokio_postgres::Client) {
     for setting in ["fsync", "synchronous_commit"] {
-        if let Ok(row) = client.query_one(&format!("SHOW {setting}"), &[]).await {
-            let value: String = row.get(0);
+        let row = client.query_one(&format!("SHOW {setting}"), &[]).await;
+        if let Ok(value) = row.and_then(|row| row.try_get::<_, String>(0)) {
             if value == "off" {
                 tracing::warn!(
                     setting,
