@@ -124,15 +124,7 @@ impl Client {
     pub async fn notify<P: Serialize>(&self, method: &str, params: P) -> Result<(), Error> {
         let mut message = Vec::with_capacity(64 + method.len());
         write_request(&mut message, method, &params, None)?;
-        let message = Bytes::from(message);
-        self.within_timeout(async {
-            match &self.inner.link {
-                #[cfg(feature = "http")]
-                Link::Http(link) => link.notify(message).await,
-                Link::Persistent(link) => link.notify(message).await,
-            }
-        })
-        .await
+        self.deliver(Bytes::from(message)).await
     }
 
     /// Sends a batch and returns its calls' answers, matched by id whatever order they came in.
@@ -146,14 +138,7 @@ impl Client {
         let (message, ids) = batch.write(first_id);
         let message = Bytes::from(message);
         if ids.is_empty() {
-            self.within_timeout(async {
-                match &self.inner.link {
-                    #[cfg(feature = "http")]
-                    Link::Http(link) => link.notify(message).await,
-                    Link::Persistent(link) => link.notify(message).await,
-                }
-            })
-            .await?;
+            self.deliver(message).await?;
             return Ok(BatchResults::new(&[], Vec::new()));
         }
         let answer = self
@@ -275,6 +260,18 @@ impl Client {
                 #[cfg(feature = "http")]
                 Link::Http(link) => link.call(&id, message).await,
                 Link::Persistent(link) => link.call(id, message).await,
+            }
+        })
+        .await
+    }
+
+    /// Sends a message that expects no answer (a notification, or a batch of them).
+    async fn deliver(&self, message: Bytes) -> Result<(), Error> {
+        self.within_timeout(async {
+            match &self.inner.link {
+                #[cfg(feature = "http")]
+                Link::Http(link) => link.notify(message).await,
+                Link::Persistent(link) => link.notify(message).await,
             }
         })
         .await
