@@ -12,7 +12,8 @@ use crate::api::{errors, Generate, Kind, ResultObject};
 use crate::clock::{day_of, format_timestamp, Clock};
 use crate::entropy::Entropy;
 use crate::generate::RandomStream;
-use crate::keys;
+use crate::key_cache::{CachedKey, KeyCache};
+use crate::keys::{self, KeyHash};
 use crate::ordered_json::OrderedJson;
 use crate::signing::Signer;
 use crate::store::{Charge, KeyRecord, KeyStatus, Refusal, Store, StoreError};
@@ -28,6 +29,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Milliseconds a client should wait before its next request.
     pub advisory_delay_ms: u64,
+    /// Keys as last seen, so that a busy key's calls skip the store's lookup.
+    pub keys: KeyCache,
 }
 
 impl std::fmt::Debug for App {
@@ -56,16 +59,11 @@ impl App {
         let bits = request.bits();
         let now = self.clock.now();
         let day = day_of(now);
-        let key = self.running_key(&parsed.api_key, day).await?;
-        if key.requests_left() < 1 {
-            return Err(errors::out_of_requests(1, key.requests_left()));
-        }
-        if bits > key.bits_left() {
-            return Err(errors::out_of_bits(bits, key.bits_left()));
-        }
+        let hash = keys::storage_hash(&parsed.api_key);
+        let key = self.spendable_key(&hash, day, bits).await?;
 
         let data = self.draw(&request, bits).await?;
-        let charged = match self
+        let outcome = self
             .store
             .charge(Charge {
                 key_id: key.id,
@@ -74,11 +72,9 @@ impl App {
                 signed,
             })
             .await
-        {
-            Ok(Ok(charged)) => charged,
-            Ok(Err(refusal)) => return Err(refused(refusal)),
-            Err(error) => return Err(store_failed(error)),
-        };
+            .map_err(store_failed)?;
+        self.keys.charged(&hash, day, outcome.as_ref());
+        let charged = outcome.map_err(refused)?;
         let completion_time = format_timestamp(self.clock.now());
 
         let mut result = Vec::with_capacity(6);
@@ -118,7 +114,9 @@ impl App {
     pub async fn usage(&self, params: Option<&str>) -> ResultObject {
         let params = crate::api::exact_params(params, &["apiKey"])?;
         let api_key = params.string("apiKey")?;
-        let key = self.find_key(api_key, day_of(self.clock.now())).await?;
+        let key = self
+            .find_key(&keys::storage_hash(api_key), day_of(self.clock.now()))
+            .await?;
         let created = time::OffsetDateTime::from_unix_timestamp(key.created_at)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Ok(OrderedJson::Object(vec![
@@ -144,21 +142,35 @@ impl App {
         Ok(OrderedJson::Object(vec![member("authenticity", authentic)]))
     }
 
-    async fn find_key(&self, api_key: &str, day: i64) -> Result<KeyRecord, ErrorObject> {
-        let hash = keys::storage_hash(api_key);
-        match self.store.find_key(hash, day).await {
-            Ok(Some(key)) if keys::hashes_match(&key.key_hash, &hash) => Ok(key),
+    async fn find_key(&self, hash: &KeyHash, day: i64) -> Result<KeyRecord, ErrorObject> {
+        match self.store.find_key(*hash, day).await {
+            Ok(Some(key)) if keys::hashes_match(&key.key_hash, hash) => Ok(key),
             Ok(_) => Err(errors::no_such_key()),
             Err(error) => Err(store_failed(error)),
         }
     }
 
-    async fn running_key(&self, api_key: &str, day: i64) -> Result<KeyRecord, ErrorObject> {
-        let key = self.find_key(api_key, day).await?;
-        if key.status != KeyStatus::Running {
+    /// The key, if it is running and has `bits` and a request left on `day`: from the cache when it
+    /// last saw the key so, else from the store. The charge is the binding check either way.
+    async fn spendable_key(&self, hash: &KeyHash, day: i64, bits: i64) -> Result<CachedKey, ErrorObject> {
+        if let Some(key) = self.keys.ready_to_spend(hash, day, bits) {
+            return Ok(key);
+        }
+        let record = self.find_key(hash, day).await?;
+        self.keys.remember(&record, day);
+        if record.status != KeyStatus::Running {
             return Err(errors::key_not_running());
         }
-        Ok(key)
+        if record.requests_left() < 1 {
+            return Err(errors::out_of_requests(1, record.requests_left()));
+        }
+        if bits > record.bits_left() {
+            return Err(errors::out_of_bits(bits, record.bits_left()));
+        }
+        Ok(self
+            .keys
+            .ready_to_spend(hash, day, bits)
+            .unwrap_or_else(|| CachedKey::of(&record, day)))
     }
 
     async fn draw(&self, request: &Generate, bits: i64) -> Result<OrderedJson, ErrorObject> {

@@ -10,6 +10,9 @@ use crate::entropy::{Entropy, EntropyError};
 pub struct RandomStream<'a> {
     entropy: &'a Entropy,
     buffer: [u8; 512],
+    /// Bytes of `buffer` filled by the last refill; it doubles each time, so a call that needs eight
+    /// bytes takes 32 from the pool, not 512, while a large one soon reads 512 at a time.
+    filled: usize,
     position: usize,
 }
 
@@ -27,7 +30,8 @@ impl<'a> RandomStream<'a> {
         RandomStream {
             entropy,
             buffer: [0; 512],
-            position: 512,
+            filled: 0,
+            position: 0,
         }
     }
 
@@ -37,8 +41,10 @@ impl<'a> RandomStream<'a> {
             return self.entropy.fill(out);
         }
         for byte in out.iter_mut() {
-            if self.position == self.buffer.len() {
-                self.entropy.fill(&mut self.buffer)?;
+            if self.position == self.filled {
+                let size = (self.filled * 2).clamp(32, self.buffer.len());
+                self.entropy.fill(&mut self.buffer[..size])?;
+                self.filled = size;
                 self.position = 0;
             }
             *byte = self.buffer[self.position];

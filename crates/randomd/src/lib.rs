@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod entropy;
 pub mod generate;
+pub mod key_cache;
 pub mod keys;
 pub mod ordered_json;
 pub mod signing;
@@ -75,6 +76,7 @@ pub async fn start_with_source(
         signer: Arc::new(signer),
         clock,
         advisory_delay_ms: settings.advisory_delay_ms,
+        keys: Default::default(),
     });
     let limits = jrpc::Limits {
         max_request_bytes: settings.max_request_bytes,

@@ -3,8 +3,9 @@
 mod common;
 
 use common::Service;
+use randomd::clock::Clock as _;
 use randomd::entropy::{EntropyError, EntropySource};
-use randomd::store::KeyStatus;
+use randomd::store::{KeyStatus, Store as _};
 use serde_json::{json, Value};
 
 fn keys_of(object: &Value) -> Vec<&str> {
@@ -553,6 +554,49 @@ async fn paused_and_stopped_keys_get_401_and_getusage_still_answers() {
         .await
         .expect("set");
     service.ok("generateIntegers", params).await;
+}
+
+/// `randomd keys` and other instances change keys through their own connection: a key the server
+/// has just served (and so remembers) must still be refused, and served again, at once.
+#[tokio::test]
+async fn changes_made_by_another_process_take_effect_on_the_next_call() {
+    let service = Service::start().await;
+    let (id, key) = service.create_key(1000, 100).await;
+    let params = json!({"apiKey": key, "n": 1, "min": 1, "max": 2});
+    service.ok("generateIntegers", params.clone()).await;
+    service.ok("generateIntegers", params.clone()).await;
+
+    let other = randomd::store::SqliteStore::open(&service.dir.path().join("randomd.sqlite3"))
+        .expect("a second connection");
+    assert!(other.set_status(id, KeyStatus::Paused).await.expect("paused"));
+    assert_eq!(
+        service.error("generateIntegers", params.clone()).await["code"],
+        401
+    );
+    assert_eq!(
+        service.error("generateIntegers", params.clone()).await["code"],
+        401
+    );
+    assert!(other.set_status(id, KeyStatus::Running).await.expect("started"));
+    let result = service.ok("generateIntegers", params.clone()).await;
+    assert_eq!(result["requestsLeft"], 97, "refused calls are not billed");
+
+    // Another instance spends the rest of today's requests through its own connection.
+    for _ in 0..97 {
+        other
+            .charge(randomd::store::Charge {
+                key_id: id,
+                day: randomd::clock::day_of(service.clock.now()),
+                bits: 1,
+                signed: false,
+            })
+            .await
+            .expect("store")
+            .expect("charged");
+    }
+    let error = service.error("generateIntegers", params).await;
+    assert_eq!(error["code"], 402);
+    assert_eq!(error["data"], json!([1, 0]));
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The embedded store: SQLite in WAL mode with full fsync, written by one thread with group commit.
 //!
 //! Charges queue up while a commit is in progress and the next commit takes all of them at once, so
-//! every answer's usage is on disk before it is sent and a busy server pays one fsync per group.
+//! every answer's usage is on disk before it is sent and a busy server pays one fsync per group. The
+//! writer remembers the rows it charges (see `ledger`), so a group writes each key's rows once.
 //! Reads run on a second connection and thread: WAL lets them proceed while the writer waits on fsync.
 
 use std::path::Path;
@@ -13,11 +14,15 @@ use futures_util::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
+mod ledger;
+mod scheduling;
+
+use self::ledger::Ledger;
 use super::{Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError};
 use crate::keys::KeyHash;
 
 /// The schema's migrations, in order; `PRAGMA user_version` records how many are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/sqlite/0001_init.sql")];
 
 /// The most charges one transaction takes.
 const GROUP_LIMIT: usize = 512;
@@ -157,32 +162,37 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn serve(mut connection: Connection, queue: mpsc::Receiver<Job>) {
+    if let Err(error) = scheduling::prefer_batches() {
+        tracing::debug!(%error, "the database thread keeps the default scheduling policy");
+    }
+    let mut ledger = Ledger::default();
     while let Ok(first) = queue.recv() {
         let mut charges = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
                 Job::Charge(charge, reply) => charges.push((charge, reply)),
-                Job::Other(job) => job(&mut connection),
+                Job::Other(job) => {
+                    job(&mut connection);
+                    ledger.forget();
+                }
             }
             if charges.len() < GROUP_LIMIT {
                 next = queue.try_recv().ok();
             }
         }
         if !charges.is_empty() {
-            commit_charges(&mut connection, charges);
+            commit_charges(&mut connection, &mut ledger, charges);
         }
     }
 }
 
 /// Applies a group of charges in one transaction, then answers each.
-fn commit_charges(connection: &mut Connection, charges: Vec<(Charge, ChargeReply)>) {
+fn commit_charges(connection: &mut Connection, ledger: &mut Ledger, charges: Vec<(Charge, ChargeReply)>) {
     let outcome = (|| -> Result<Vec<Result<Charged, Refusal>>, rusqlite::Error> {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let results = charges
-            .iter()
-            .map(|(charge, _)| apply_charge(&transaction, charge))
-            .collect::<Result<_, _>>()?;
+        let group: Vec<Charge> = charges.iter().map(|(charge, _)| *charge).collect();
+        let results = ledger.charge_group(&transaction, &group)?;
         transaction.commit()?;
         Ok(results)
     })();
@@ -193,75 +203,13 @@ fn commit_charges(connection: &mut Connection, charges: Vec<(Charge, ChargeReply
             }
         }
         Err(error) => {
+            ledger.forget();
             tracing::error!(%error, "charge transaction failed");
             for (_, reply) in charges {
                 let _ = reply.send(Err(StoreError(error.to_string())));
             }
         }
     }
-}
-
-fn apply_charge(
-    connection: &Connection,
-    charge: &Charge,
-) -> Result<Result<Charged, Refusal>, rusqlite::Error> {
-    let key = connection
-        .prepare_cached("SELECT status, daily_bits, daily_requests FROM api_keys WHERE id = ?1")?
-        .query_row([charge.key_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        })
-        .optional()?;
-    let Some((status, daily_bits, daily_requests)) = key else {
-        return Ok(Err(Refusal::NoSuchKey));
-    };
-    if KeyStatus::parse(&status) != Some(KeyStatus::Running) {
-        return Ok(Err(Refusal::NotRunning));
-    }
-    let (bits_used, requests_used) = connection
-        .prepare_cached("SELECT bits, requests FROM daily_usage WHERE key_id = ?1 AND day = ?2")?
-        .query_row([charge.key_id, charge.day], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-        })
-        .optional()?
-        .unwrap_or((0, 0));
-    let requests_left = (daily_requests - requests_used).max(0);
-    if requests_left < 1 {
-        return Ok(Err(Refusal::OutOfRequests {
-            required: 1,
-            left: requests_left,
-        }));
-    }
-    let bits_left = (daily_bits - bits_used).max(0);
-    if charge.bits > bits_left {
-        return Ok(Err(Refusal::OutOfBits {
-            required: charge.bits,
-            left: bits_left,
-        }));
-    }
-    connection
-        .prepare_cached(
-            "INSERT INTO daily_usage (key_id, day, bits, requests) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (key_id, day) DO UPDATE SET bits = bits + excluded.bits, requests = requests + 1",
-        )?
-        .execute([charge.key_id, charge.day, charge.bits])?;
-    let serial = connection
-        .prepare_cached(
-            "UPDATE api_keys SET total_bits = total_bits + ?2, total_requests = total_requests + 1,
-                    last_serial = last_serial + ?3
-             WHERE id = ?1 RETURNING last_serial",
-        )?
-        .query_row([charge.key_id, charge.bits, i64::from(charge.signed)], |row| {
-            row.get::<_, i64>(0)
-        })?;
-    Ok(Ok(Charged {
-        bits_left: bits_left - charge.bits,
-        requests_left: requests_left - 1,
-        serial: charge.signed.then_some(serial),
-    }))
 }
 
 const KEY_COLUMNS: &str = "k.id, k.key_hash, k.key_prefix, k.hashed_api_key, k.name, k.status, k.daily_bits,
@@ -506,6 +454,111 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn changes_by_another_connection_are_seen_by_the_next_charge() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        let id = store.create_key(new_key(6, 1000, 100)).await.unwrap();
+        let charge = Charge {
+            key_id: id,
+            day: 3,
+            bits: 10,
+            signed: true,
+        };
+        assert_eq!(store.charge(charge).await.unwrap().unwrap().serial, Some(1));
+
+        // As `randomd keys pause` does from another process.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute("UPDATE api_keys SET status = 'paused' WHERE id = ?1", [id])
+            .unwrap();
+        assert_eq!(store.charge(charge).await.unwrap(), Err(Refusal::NotRunning));
+        other
+            .execute(
+                "UPDATE api_keys SET status = 'running', daily_bits = 15 WHERE id = ?1",
+                [id],
+            )
+            .unwrap();
+        assert_eq!(
+            store.charge(charge).await.unwrap(),
+            Err(Refusal::OutOfBits {
+                required: 10,
+                left: 5
+            })
+        );
+        // Another instance sharing the file billed some requests and took serial numbers.
+        other
+            .execute(
+                "UPDATE daily_usage SET bits = 0, requests = 99 WHERE key_id = ?1 AND day = 3",
+                [id],
+            )
+            .unwrap();
+        other
+            .execute("UPDATE api_keys SET last_serial = 41 WHERE id = ?1", [id])
+            .unwrap();
+        assert_eq!(
+            store.charge(charge).await.unwrap(),
+            Ok(Charged {
+                bits_left: 5,
+                requests_left: 0,
+                serial: Some(42)
+            })
+        );
+        let record = store.find_key([6; 32], 3).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                record.bits_used,
+                record.requests_used,
+                record.last_serial,
+                record.total_requests
+            ),
+            (10, 100, 42, 2)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_group_of_charges_is_written_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let first = store.create_key(new_key(7, 1_000_000, 1_000_000)).await.unwrap();
+        let second = store.create_key(new_key(8, 50, 1_000_000)).await.unwrap();
+        let charges: Vec<_> = (0..400)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .charge(Charge {
+                            key_id: if i % 2 == 0 { first } else { second },
+                            day: 1 + i % 3,
+                            bits: 1,
+                            signed: i % 4 == 0,
+                        })
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut granted = 0;
+        for charge in charges {
+            granted += i64::from(charge.await.unwrap().is_ok());
+        }
+        let keys = store.list_keys(1).await.unwrap();
+        let totals: i64 = keys.iter().map(|key| key.total_requests).sum();
+        assert_eq!(totals, granted);
+        // The second key has 50 bits a day: 50 on each of the three days, whatever the grouping.
+        assert_eq!(keys[1].total_bits, 150);
+        assert_eq!(keys[0].total_bits, 200);
+        assert_eq!(
+            keys[0].last_serial, 100,
+            "every fourth charge was signed, all on the first key"
+        );
+        for day in 1..=3 {
+            let record = store.find_key([8; 32], day).await.unwrap().unwrap();
+            assert_eq!((record.bits_used, record.requests_used), (50, 50));
+        }
+    }
+
+    #[tokio::test]
     async fn state_survives_reopening_and_a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
@@ -544,6 +597,25 @@ mod tests {
         assert!(first.is_some());
         assert_eq!(store.create_first_key(new_key(5, 1, 1)).await.unwrap(), None);
         assert_eq!(store.list_keys(0).await.unwrap().len(), 1);
+    }
+
+    /// The calling thread's scheduling policy: field 41 of its `stat` (3 is SCHED_BATCH).
+    #[cfg(target_os = "linux")]
+    fn own_policy() -> String {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // Fields from the third on follow the parenthesised name.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.split(' ').nth(41 - 3).unwrap().to_owned()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_database_threads_run_as_batch_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        assert_eq!(own_policy(), "0", "the test's own thread is a normal one");
+        assert_eq!(store.write(|_| Ok(own_policy())).await.unwrap(), "3");
+        assert_eq!(store.read(|_| Ok(own_policy())).await.unwrap(), "3");
     }
 
     #[test]
