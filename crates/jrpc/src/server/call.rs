@@ -130,6 +130,12 @@ impl Call {
         Some(Reply::error(id, self.version, error))
     }
 
+    /// Where the call's id sits in its message, and its version: with the message's text, enough to
+    /// answer it after the call itself has been handed to a service. Costs no reference count.
+    pub(crate) fn id_and_version(&self) -> (Option<Range<usize>>, Version) {
+        (self.id.clone(), self.version)
+    }
+
     /// What it takes to answer this call after it has been handed to a service or a handler: a
     /// shared reference to the text, no copy of the id or the method name.
     pub(crate) fn return_address(&self) -> ReturnAddress {

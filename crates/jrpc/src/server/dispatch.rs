@@ -3,15 +3,17 @@
 //! Single calls and batch elements alike become [`Call`]s and go through the same tower service, so
 //! middleware and limits see every call whatever transport carried it.
 
+use std::future::Future;
+use std::ops::Range;
 use std::sync::Arc;
 
-use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
+use futures_util::future::Either;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use super::call::{Call, Reply};
 use super::Server;
@@ -55,7 +57,7 @@ where
                 Some(Reply::error(NULL_ID, Version::V2, &rejected.error()).into_bytes())
             }
             Ok(Incoming::Single(request)) => match self.prepare(&text, request, extensions) {
-                Ok(call) => self.run(call).await.map(Reply::into_bytes),
+                Ok(call) => self.run(&text, call).await.map(Reply::into_bytes),
                 Err(reply) => Some(reply.into_bytes()),
             },
             Ok(Incoming::Batch(requests)) => {
@@ -68,7 +70,7 @@ where
                         Err(reply) => push_element(&mut out, &reply),
                     }
                 }
-                self.run_batch(calls, &mut out).await;
+                self.run_batch(&text, calls, &mut out).await;
                 if out.len() == 1 {
                     // Only notifications: section 6 forbids an empty array, so nothing is sent.
                     return None;
@@ -106,23 +108,36 @@ where
         Ok(Call::from_request(text, &request, extensions))
     }
 
-    async fn run(&self, call: Call) -> Option<Reply> {
+    /// Runs one call made from `text`.
+    async fn run(&self, text: &str, call: Call) -> Option<Reply> {
         // Middleware may fail the call after taking it: keep what is needed to answer anyway.
-        let return_address = call.return_address();
-        match self.service.clone().oneshot(call).await {
-            Ok(reply) => reply,
-            Err(error) => return_address.reply_error(&middleware_error(error.into())),
+        let (id, version) = call.id_and_version();
+        let mut service = self.service.clone();
+        if let Err(error) = std::future::poll_fn(|cx| service.poll_ready(cx)).await {
+            return failed(text, id, version, error);
         }
+        settle(service.call(call), text, id, version).await
     }
 
     /// Runs a batch's calls: each is polled once at once (synchronous methods finish there, without
     /// a task or a queue); the rest run concurrently, at most `batch_concurrency` at a time. Replies
     /// go out in the order calls finish, which section 6 allows.
-    async fn run_batch(&self, calls: Vec<Call>, out: &mut Vec<u8>) {
+    async fn run_batch(&self, text: &str, calls: Vec<Call>, out: &mut Vec<u8>) {
         let width = self.options.limits.batch_concurrency.max(1);
         let mut pending = FuturesUnordered::new();
         for call in calls {
-            let mut future = Box::pin(self.run(call));
+            let (id, version) = call.id_and_version();
+            let mut service = self.service.clone();
+            let mut future = match poll_once(&mut std::future::poll_fn(|cx| service.poll_ready(cx))).await {
+                // The usual case: the call is made now and only the service's own future is kept,
+                // not the larger one of `run`, which would be moved into its box.
+                Poll::Ready(Ok(())) => Either::Left(Box::pin(settle(service.call(call), text, id, version))),
+                Poll::Ready(Err(error)) => {
+                    push_reply(out, failed(text, id, version, error));
+                    continue;
+                }
+                Poll::Pending => Either::Right(Box::pin(self.run(text, call))),
+            };
             match poll_once(&mut future).await {
                 Poll::Ready(reply) => push_reply(out, reply),
                 Poll::Pending => {
@@ -139,6 +154,29 @@ where
             push_reply(out, reply);
         }
     }
+}
+
+/// The reply of a call the service has taken: its own, or the error the middleware failed it with.
+async fn settle<F, E>(future: F, text: &str, id: Option<Range<usize>>, version: Version) -> Option<Reply>
+where
+    F: Future<Output = Result<Option<Reply>, E>>,
+    E: Into<BoxError>,
+{
+    match future.await {
+        Ok(reply) => reply,
+        Err(error) => failed(text, id, version, error),
+    }
+}
+
+/// The error reply of a call that middleware failed; `None` for a notification.
+fn failed(
+    text: &str,
+    id: Option<Range<usize>>,
+    version: Version,
+    error: impl Into<BoxError>,
+) -> Option<Reply> {
+    let id = &text[id?];
+    Some(Reply::error(id, version, &middleware_error(error.into())))
 }
 
 /// Polls a future once, with the current task's waker, and says whether it finished.

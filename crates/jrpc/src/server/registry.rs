@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
+use rustc_hash::FxBuildHasher;
 
 use super::call::{Call, Reply};
 use super::handler::{AsyncHandler, IntoResult, SyncHandler};
@@ -33,7 +34,9 @@ enum Handler {
 /// ```
 #[derive(Default)]
 pub struct Methods {
-    handlers: HashMap<Box<str>, Handler>,
+    /// FxHash rather than SipHash: only the server inserts names, clients can only look them up, so
+    /// there is no table for a client to flood, and the lookup is on every call's path.
+    handlers: HashMap<Box<str>, Handler, FxBuildHasher>,
 }
 
 impl fmt::Debug for Methods {
