@@ -311,6 +311,67 @@ async fn a_slow_header_client_is_dropped_and_others_are_served() {
 }
 
 #[tokio::test]
+async fn a_client_dribbling_its_headers_is_dropped() {
+    let config = HttpConfig {
+        header_read_timeout: Duration::from_millis(200),
+        ..HttpConfig::default()
+    };
+    let server = start(config).await;
+    let mut slow = TcpStream::connect(server.local_addr()).await.expect("connect");
+    let started = std::time::Instant::now();
+    // One byte every 50 ms: the connection never goes quiet, but never finishes a request either.
+    let dribble = format!("POST / HTTP/1.1\r\nHost: test\r\nX-Slow: {}", "a".repeat(100));
+    for byte in dribble.bytes() {
+        if slow.write_all(&[byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the dribbling client was not dropped");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "dropped only after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_call_longer_than_the_idle_limit_is_answered_and_busy_connections_stay_open() {
+    let config = HttpConfig {
+        header_read_timeout: Duration::from_millis(100),
+        ..HttpConfig::default()
+    };
+    let server = start(config).await;
+    let mut stream = TcpStream::connect(server.local_addr()).await.expect("connect");
+    let mut buffer = Vec::new();
+    let slow = r#"{"jsonrpc":"2.0","method":"sleep","params":[450],"id":7}"#;
+    stream
+        .write_all(post("/", None, slow).as_bytes())
+        .await
+        .expect("write");
+    let response = read_response(&mut stream, &mut buffer).await;
+    assert_eq!(response.body, br#"{"jsonrpc":"2.0","result":450,"id":7}"#);
+
+    // A request every 60 ms keeps the same connection open well past the 100 ms limit.
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        stream
+            .write_all(post("/", None, CALL).as_bytes())
+            .await
+            .expect("the connection is still open");
+        let response = read_response(&mut stream, &mut buffer).await;
+        assert_eq!(response.body, ANSWER.as_bytes());
+    }
+
+    // Left idle, it is closed after one to two periods.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "an idle keep-alive connection stayed open");
+}
+
+#[tokio::test]
 async fn http2_with_prior_knowledge() {
     use http_body_util::{BodyExt, Full};
     let server = start(HttpConfig::default()).await;

@@ -17,7 +17,7 @@ use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt;
@@ -28,6 +28,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
 use super::connection::ConnectionLimits;
+use super::stall::Activity;
 use super::tls::TlsFiles;
 use super::ws;
 use crate::server::{CallService, Reply, Server};
@@ -48,7 +49,10 @@ pub struct HttpConfig {
     /// The largest body accepted; larger ones are refused with 413 before they are read.
     /// `None` uses the server's `max_request_bytes`.
     pub max_body_bytes: Option<usize>,
-    /// How long a client may take to send a request's headers before the connection is dropped.
+    /// How long a connection may go without starting a request, while none is running, before it
+    /// is closed (it is checked once per period, so between one and two periods pass): clients
+    /// that send headers slowly and idle keep-alive connections cannot hold a slot. Also the limit
+    /// for a TLS handshake.
     pub header_read_timeout: Duration,
     /// Fixed documents answered to GET and HEAD on their own paths (a web page, a health check).
     pub pages: Vec<Page>,
@@ -93,6 +97,8 @@ pub struct HttpService<S> {
     config: Arc<HttpConfig>,
     max_body_bytes: usize,
     websockets: WebSockets,
+    /// The connection's request counts, when [`HttpServer`] watches it for stalls.
+    activity: Option<Arc<Activity>>,
 }
 
 /// What WebSocket connections share: the shutdown signal and the set of running connections.
@@ -112,6 +118,7 @@ where
             config: Arc::clone(&self.config),
             max_body_bytes: self.max_body_bytes,
             websockets: self.websockets.clone(),
+            activity: self.activity.clone(),
         }
     }
 }
@@ -138,6 +145,17 @@ impl<S> HttpService<S> {
             config: Arc::new(config),
             max_body_bytes,
             websockets,
+            activity: None,
+        }
+    }
+}
+
+impl<S: Clone> HttpService<S> {
+    /// A copy for one connection, counting its requests into `activity`.
+    fn watched_by(&self, activity: Arc<Activity>) -> Self {
+        HttpService {
+            activity: Some(activity),
+            ..self.clone()
         }
     }
 }
@@ -153,6 +171,8 @@ where
     type Future = BoxedResponse;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
+        // Answers made at once drop it on return; a call's answer keeps it until sent.
+        let running = self.activity.as_ref().map(Activity::start);
         if request.uri().path() != self.config.path {
             return ready(self.page(&request));
         }
@@ -180,6 +200,7 @@ where
         }
         let server = self.server.clone();
         Box::pin(async move {
+            let _running = running;
             let body = match Limited::new(request.into_body(), limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(error) if error.is::<LengthLimitError>() => return Ok(too_large(limit)),
@@ -323,11 +344,7 @@ impl HttpServer {
             .transpose()?;
         let handshake_timeout = config.header_read_timeout;
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(config.header_read_timeout)
-            .pipeline_flush(true);
+        builder.http1().pipeline_flush(true);
         let (shutdown, signal) = watch::channel(false);
         let websockets = WebSockets {
             shutdown: signal.clone(),
@@ -424,21 +441,33 @@ fn serve_connection<S>(
     let _ = stream.set_nodelay(true);
     let builder = Arc::clone(&connections.builder);
     let tls = connections.tls.clone();
-    let handshake_timeout = connections.handshake_timeout;
-    let service = service.clone();
+    let stall_period = connections.handshake_timeout;
+    let activity = Arc::new(Activity::default());
+    let service = service.watched_by(Arc::clone(&activity));
     let watcher = graceful.watcher();
     tokio::spawn(async move {
+        let stalled = async {
+            activity.stalled(stall_period).await;
+            tracing::debug!(period = ?stall_period, "closing a connection that stopped sending requests");
+            Ok(())
+        };
         let outcome = match tls {
             None => {
-                watcher
-                    .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service))
-                    .await
+                let serving =
+                    watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+                tokio::select! {
+                    outcome = serving => outcome,
+                    outcome = stalled => outcome,
+                }
             }
-            Some(tls) => match tokio::time::timeout(handshake_timeout, tls.accept(stream)).await {
+            Some(tls) => match tokio::time::timeout(stall_period, tls.accept(stream)).await {
                 Ok(Ok(stream)) => {
-                    watcher
-                        .watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service))
-                        .await
+                    let serving =
+                        watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+                    tokio::select! {
+                        outcome = serving => outcome,
+                        outcome = stalled => outcome,
+                    }
                 }
                 Ok(Err(error)) => {
                     tracing::debug!(%error, "TLS handshake failed");

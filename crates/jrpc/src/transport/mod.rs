@@ -5,6 +5,8 @@ pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod pending;
+#[cfg(feature = "http")]
+mod stall;
 pub mod stream;
 pub mod tls;
 #[cfg(feature = "http")]
