@@ -35,6 +35,10 @@ async fn exercise(client: &Client, transport: &str) {
     assert_eq!(by_name, -19, "{transport}");
     let data: (String, i64) = client.call("get_data", &()).await.expect(transport);
     assert_eq!(data, ("hello".to_owned(), 5), "{transport}");
+    // About 600 KB: many socket reads (and WebSocket read buffers) long.
+    let ones = vec![1_i64; 300_000];
+    let total: i64 = client.call("sum", &ones).await.expect(transport);
+    assert_eq!(total, 300_000, "{transport}: a long message");
     client.notify("update", &[1, 2, 3, 4, 5]).await.expect(transport);
 
     let missing = client.call::<_, i64>("foobar", &()).await.expect_err(transport);

@@ -194,9 +194,7 @@ async fn connect(endpoint: &Endpoint, settings: &Settings) -> Result<Peer, Error
             } else {
                 Box::new(stream)
             };
-            let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-                .max_message_size(Some(settings.max_message_bytes))
-                .max_frame_size(Some(settings.max_message_bytes));
+            let config = crate::transport::ws::socket_config(settings.max_message_bytes);
             let (socket, _) = tokio_tungstenite::client_async_with_config(request.clone(), io, Some(config))
                 .await
                 .map_err(|error| {
