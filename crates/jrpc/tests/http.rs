@@ -412,3 +412,24 @@ async fn pages_beside_the_rpc_path() {
     let response = exchange(&server, "GET /rpc HTTP/1.1\r\nHost: test\r\n\r\n").await;
     assert_eq!(response.status, 405);
 }
+
+#[tokio::test]
+async fn a_quiet_websocket_is_not_closed_by_the_http_idle_limit() {
+    let config = HttpConfig {
+        header_read_timeout: Duration::from_millis(100),
+        ..HttpConfig::default()
+    };
+    let server = start(config).await;
+    let client = jrpc::client::Client::connect(&format!("ws://{}/", server.local_addr()))
+        .await
+        .expect("connect");
+    let first: i64 = client.call("add", &(1, 2)).await.expect("first call");
+    assert_eq!(first, 3);
+    // Five periods of silence: the upgraded connection is the WebSocket's, not the HTTP watch's.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second: i64 = client
+        .call("add", &(2, 3))
+        .await
+        .expect("call after a quiet spell");
+    assert_eq!(second, 5);
+}
