@@ -81,7 +81,7 @@ impl App {
         if signed {
             let mut random = vec![
                 member("method", kind.signed_name()),
-                member("hashedApiKey", key.hashed_api_key),
+                member("hashedApiKey", &*key.hashed_api_key),
             ];
             random.extend(request.echo());
             random.push(("data".to_owned(), data));
@@ -167,10 +167,7 @@ impl App {
         if bits > record.bits_left() {
             return Err(errors::out_of_bits(bits, record.bits_left()));
         }
-        Ok(self
-            .keys
-            .ready_to_spend(hash, day, bits)
-            .unwrap_or_else(|| CachedKey::of(&record, day)))
+        Ok(CachedKey::of(&record, day))
     }
 
     async fn draw(&self, request: &Generate, bits: i64) -> Result<OrderedJson, ErrorObject> {

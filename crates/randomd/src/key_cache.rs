@@ -7,7 +7,7 @@
 //! keys last seen paused or exhausted) goes to the store every time, so a resumed key is served at once.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::keys::KeyHash;
 use crate::store::{Charged, KeyRecord, KeyStatus, Refusal};
@@ -19,8 +19,8 @@ const CAPACITY: usize = 100_000;
 #[derive(Debug, Clone)]
 pub struct CachedKey {
     pub id: i64,
-    /// Published in signed results.
-    pub hashed_api_key: String,
+    /// Published in signed results; shared, so that handing out a copy allocates nothing.
+    pub hashed_api_key: Arc<str>,
     running: bool,
     day: i64,
     bits_left: i64,
@@ -32,7 +32,7 @@ impl CachedKey {
     pub fn of(record: &KeyRecord, day: i64) -> CachedKey {
         CachedKey {
             id: record.id,
-            hashed_api_key: record.hashed_api_key.clone(),
+            hashed_api_key: record.hashed_api_key.as_str().into(),
             running: record.status == KeyStatus::Running,
             day,
             bits_left: record.bits_left(),
@@ -124,7 +124,7 @@ mod tests {
 
         cache.remember(&record(KeyStatus::Running, 40), 1);
         let key = cache.ready_to_spend(&[9; 32], 1, 60).expect("60 bits are left");
-        assert_eq!((key.id, key.hashed_api_key.as_str()), (7, "published"));
+        assert_eq!((key.id, &*key.hashed_api_key), (7, "published"));
         assert!(
             cache.ready_to_spend(&[9; 32], 1, 61).is_none(),
             "more than is left"
