@@ -225,7 +225,7 @@ pub fn decode(codec: Codec, buffer: &mut BytesMut) -> Result<Option<Reply>, Conn
                 return Ok(None);
             };
             let line = buffer.split_to(end + 1).freeze();
-            let trimmed = trim(&line);
+            let trimmed = line.trim_ascii();
             if trimmed.is_empty() {
                 continue;
             }
@@ -381,18 +381,6 @@ fn decode_chunked(
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &bytes[start..end]
 }
 
 fn garbage(what: &str, buffer: &[u8]) -> ConnError {

@@ -87,7 +87,7 @@ impl Codec {
             if std::mem::take(&mut self.discarding) {
                 continue;
             }
-            let text = trim_ascii(&line);
+            let text = line.trim_ascii();
             if text.is_empty() {
                 continue;
             }
@@ -163,18 +163,6 @@ fn content_length(headers: &[u8]) -> Result<usize, FramingError> {
         }
     }
     length.ok_or_else(|| FramingError("a message without Content-Length".into()))
-}
-
-fn trim_ascii(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    &bytes[start..end]
 }
 
 impl Decoder for Codec {
