@@ -20,15 +20,9 @@ CONNECTIONS=${CONNECTIONS:-32}
 PORT_BASE=${PORT_BASE:-18600}
 LUA_DIR=$ROOT/crates/bench/wrk
 
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not installed (apt-get install -y $tool)" >&2; exit 1; }
-done
-SERVER_PIN=()
-WRK_PIN=()
-if command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then
-  SERVER_PIN=(taskset -c 1)
-  WRK_PIN=(taskset -c 0)
-fi
+# shellcheck source=randomd-common.sh
+source "$ROOT/crates/bench/randomd-common.sh"
+require_tools wrk curl python3
 if [[ -z ${SKIP_BUILD:-} ]]; then
   cargo build --release -p spec-server -p randomd
 fi
@@ -41,56 +35,40 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() { # URL BODY
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null -H 'Content-Type: application/json' -d "$2" "$1" && return 0
-    sleep 0.05
-  done
-  echo "error: $1 did not come up" >&2
-  exit 1
-}
-
 rate() { # wrk output -> requests/s
   awk '/^Requests\/sec:/ {print $2}' <<<"$1"
 }
 
 run_wrk() { # URL LUA
-  "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$2" "$1"
+  "${CLIENT_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$2" "$1"
 }
 
 echo "== spec-server: subtract"
 SPEC_URL=http://127.0.0.1:$PORT_BASE/
 "${SERVER_PIN[@]}" "$BIN/spec-server" --listen "127.0.0.1:$PORT_BASE" >/dev/null 2>&1 &
 PIDS+=($!)
-wait_for "$SPEC_URL" '{"jsonrpc":"2.0","method":"get_data","id":1}'
+wait_for_post "$SPEC_URL" '{"jsonrpc":"2.0","method":"get_data","id":1}'
 spec_output=$(run_wrk "$SPEC_URL" "$LUA_DIR/single.lua")
 spec_rate=$(rate "$spec_output")
 kill "${PIDS[-1]}"
 
 RANDOMD_PORT=$((PORT_BASE + 1))
-RANDOMD_URL=http://127.0.0.1:$RANDOMD_PORT/json-rpc/1/invoke
+RANDOMD_URL=http://127.0.0.1:$RANDOMD_PORT$RPC
 "$BIN/randomd" --data-dir "$WORK/randomd" keys list >/dev/null 2>&1 || true
 export RANDOMD_KEY
-RANDOMD_KEY=$("$BIN/randomd" --data-dir "$WORK/randomd" keys create --name bench \
-  --bits 1000000000000000 --requests 1000000000000 2>/dev/null)
+RANDOMD_KEY=$(new_bench_key --data-dir "$WORK/randomd")
 "${SERVER_PIN[@]}" "$BIN/randomd" --data-dir "$WORK/randomd" serve --listen "127.0.0.1:$RANDOMD_PORT" \
   --durability "${DURABILITY:-power-loss}" >/dev/null 2>&1 &
 PIDS+=($!)
-wait_for "$RANDOMD_URL" '{"jsonrpc":"2.0","method":"getUsage","params":{"apiKey":"'"$RANDOMD_KEY"'"},"id":1}'
-
-usage() {
-  curl -s -H 'Content-Type: application/json' "$RANDOMD_URL" \
-    -d '{"jsonrpc":"2.0","method":"getUsage","params":{"apiKey":"'"$RANDOMD_KEY"'"},"id":1}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["totalRequests"])'
-}
+wait_for_randomd "$RANDOMD_URL" "$RANDOMD_KEY"
 
 declare -A rates
 for method in generateIntegers generateSignedIntegers; do
   echo "== randomd: $method"
-  before=$(usage)
+  before=$(total_requests "$RANDOMD_URL" "$RANDOMD_KEY")
   export RANDOMD_METHOD=$method
   output=$(run_wrk "$RANDOMD_URL" "$LUA_DIR/randomd-integers.lua")
-  after=$(usage)
+  after=$(total_requests "$RANDOMD_URL" "$RANDOMD_KEY")
   completed=$(awk -F'[= ]' '/^completed=/ {print $2}' <<<"$output")
   accounted=$((after - before))
   echo "$output" | grep -E 'Requests/sec|Latency|completed='
@@ -107,4 +85,4 @@ for method in generateIntegers generateSignedIntegers; do
   printf '%-40s %12.0f %9.2fx\n' "randomd $method (n=1)" "${rates[$method]}" \
     "$(python3 -c "print(${rates[$method]} / $spec_rate)")"
 done
-echo "(wrk -t1 -c$CONNECTIONS -d$DURATION; durability ${DURABILITY:-power-loss}; pinning: ${SERVER_PIN[*]:-none} / ${WRK_PIN[*]:-none})"
+echo "(wrk -t1 -c$CONNECTIONS -d$DURATION; durability ${DURABILITY:-power-loss}; pinning: ${SERVER_PIN[*]:-none} / ${CLIENT_PIN[*]:-none})"

@@ -32,15 +32,9 @@ DB_NAME=randomd_bench_$$
 PG_URL=${ADMIN_URL%/*}/$DB_NAME
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-for tool in wrk curl python3 psql "$NGINX"; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not installed (apt-get install -y $(basename "$tool"))" >&2; exit 1; }
-done
-SERVER_PIN=()
-CLIENT_PIN=()
-if command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then
-  SERVER_PIN=(taskset -c 1)
-  CLIENT_PIN=(taskset -c 0)
-fi
+# shellcheck source=randomd-common.sh
+source "$ROOT/crates/bench/randomd-common.sh"
+require_tools wrk curl python3 psql "$NGINX"
 if [[ -z ${SKIP_BUILD:-} ]]; then
   cargo build --release -p randomd
 fi
@@ -61,23 +55,6 @@ trap cleanup EXIT
 
 psql -q "$ADMIN_URL" -c "CREATE DATABASE $DB_NAME" >/dev/null
 "$BIN/randomd" --signing-key "$WORK/signing-key.pem" pubkey >/dev/null 2>&1
-
-RPC=/json-rpc/1/invoke
-usage_body() { echo '{"jsonrpc":"2.0","method":"getUsage","params":{"apiKey":"'"$1"'"},"id":1}'; }
-
-wait_for() { # URL KEY
-  for _ in $(seq 1 200); do
-    curl -sf -o /dev/null -H 'Content-Type: application/json' -d "$(usage_body "$2")" "$1" && return 0
-    sleep 0.05
-  done
-  echo "error: $1 did not come up" >&2
-  exit 1
-}
-
-total_requests() { # URL KEY
-  curl -s -H 'Content-Type: application/json' "$1" -d "$(usage_body "$2")" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["totalRequests"])'
-}
 
 start_instance() { # DATABASE PORT
   "${SERVER_PIN[@]}" "$BIN/randomd" --database "$1" --signing-key "$WORK/signing-key.pem" \
@@ -127,34 +104,33 @@ run() { # SCENARIO URL KEY
 }
 
 new_key() { # DATABASE
-  "$BIN/randomd" --database "$1" --signing-key "$WORK/signing-key.pem" keys create --name bench \
-    --bits 1000000000000000 --requests 1000000000000 2>/dev/null
+  new_bench_key --database "$1" --signing-key "$WORK/signing-key.pem"
 }
 
 # SQLite, one instance.
 SQLITE_DB=$WORK/randomd.sqlite3
 key=$(new_key "$SQLITE_DB")
 start_instance "$SQLITE_DB" $((PORT_BASE + 1))
-wait_for "http://127.0.0.1:$((PORT_BASE + 1))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 1))$RPC" "$key"
 run sqlite "http://127.0.0.1:$((PORT_BASE + 1))$RPC" "$key"
 stop_all
 
 # PostgreSQL: one instance directly, one behind nginx, two behind nginx.
 key=$(new_key "$PG_URL")
 start_instance "$PG_URL" $((PORT_BASE + 2))
-wait_for "http://127.0.0.1:$((PORT_BASE + 2))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 2))$RPC" "$key"
 run pg-1 "http://127.0.0.1:$((PORT_BASE + 2))$RPC" "$key"
 start_nginx $((PORT_BASE + 10)) $((PORT_BASE + 2))
-wait_for "http://127.0.0.1:$((PORT_BASE + 10))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 10))$RPC" "$key"
 run pg-1-lb "http://127.0.0.1:$((PORT_BASE + 10))$RPC" "$key"
 stop_all
 
 start_instance "$PG_URL" $((PORT_BASE + 2))
 start_instance "$PG_URL" $((PORT_BASE + 3))
-wait_for "http://127.0.0.1:$((PORT_BASE + 2))$RPC" "$key"
-wait_for "http://127.0.0.1:$((PORT_BASE + 3))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 2))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 3))$RPC" "$key"
 start_nginx $((PORT_BASE + 11)) $((PORT_BASE + 2)) $((PORT_BASE + 3))
-wait_for "http://127.0.0.1:$((PORT_BASE + 11))$RPC" "$key"
+wait_for_randomd "http://127.0.0.1:$((PORT_BASE + 11))$RPC" "$key"
 run pg-2-lb "http://127.0.0.1:$((PORT_BASE + 11))$RPC" "$key"
 served=$(awk '{print $(NF-1)}' "$WORK/nginx-$((PORT_BASE + 11))/logs/access.log" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 echo "== pg-2-lb calls per instance (nginx access log):$served"
