@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::either::Either;
 use tokio_util::task::TaskTracker;
 
 use super::connection::ConnectionLimits;
@@ -49,8 +50,8 @@ pub struct HttpConfig {
     /// The largest body accepted; larger ones are refused with 413 before they are read.
     /// `None` uses the server's `max_request_bytes`.
     pub max_body_bytes: Option<usize>,
-    /// How long a connection may go without starting a request, while none is running, before it
-    /// is closed (it is checked once per period, so between one and two periods pass): clients
+    /// How long a connection may go with no request started or finished, while none is running,
+    /// before it is closed (it is checked once per period, so between one and two periods pass): clients
     /// that send headers slowly and idle keep-alive connections cannot hold a slot. Also the limit
     /// for a TLS handshake.
     pub header_read_timeout: Duration,
@@ -446,40 +447,30 @@ fn serve_connection<S>(
     let service = service.watched_by(Arc::clone(&activity));
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let stalled = async {
-            activity.stalled(stall_period).await;
-            tracing::debug!(period = ?stall_period, "closing a connection that stopped sending requests");
-            Ok(())
-        };
-        let outcome = match tls {
-            None => {
-                let serving =
-                    watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
-                tokio::select! {
-                    outcome = serving => outcome,
-                    outcome = stalled => outcome,
-                }
-            }
+        let _permit = permit;
+        let stream = match tls {
+            None => Either::Left(stream),
             Some(tls) => match tokio::time::timeout(stall_period, tls.accept(stream)).await {
-                Ok(Ok(stream)) => {
-                    let serving =
-                        watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
-                    tokio::select! {
-                        outcome = serving => outcome,
-                        outcome = stalled => outcome,
-                    }
-                }
+                Ok(Ok(stream)) => Either::Right(stream),
                 Ok(Err(error)) => {
                     tracing::debug!(%error, "TLS handshake failed");
-                    Ok(())
+                    return;
                 }
-                Err(_) => Ok(()),
+                Err(_) => {
+                    tracing::debug!("TLS handshake timed out");
+                    return;
+                }
             },
         };
-        if let Err(error) = outcome {
-            tracing::debug!(%error, "connection ended with an error");
+        let serving = watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+        tokio::select! {
+            outcome = serving => if let Err(error) = outcome {
+                tracing::debug!(%error, "connection ended with an error");
+            },
+            () = activity.stalled(stall_period) => {
+                tracing::debug!(period = ?stall_period, "closing a connection that stopped sending requests");
+            }
         }
-        drop(permit);
     });
 }
 

@@ -131,11 +131,9 @@ struct State {
 }
 
 impl State {
-    /// Reads `buffer` from the source and runs the health tests on it; a failure latches.
+    /// Reads `buffer` from the source and runs the health tests on it; a failure latches. The
+    /// caller has checked that no earlier failure did.
     fn draw(&mut self, name: &'static str, buffer: &mut [u8]) -> Result<(), EntropyError> {
-        if let Some(reason) = &self.failure {
-            return Err(EntropyError::Unhealthy(reason.clone()));
-        }
         self.source.fill(buffer)?;
         if let Err(failure) = self.tests.check(buffer) {
             tracing::error!(source = name, %failure, "entropy health test failed; refusing to serve");
