@@ -7,38 +7,15 @@ use serde_json::value::RawValue;
 use super::Error;
 use crate::transport::pending::Answer;
 
-/// Appends one request (with `id`, raw JSON text) or notification (without) to `out`.
-///
-/// `params` must serialize to a JSON array (by position: a tuple, a `Vec`, `[a, b]`) or an object
-/// (by name: a struct or a map); `()` and `None` leave the member out, as section 4.2 allows.
+/// Appends one request (with `id`) or notification (without) to `out`, through the wire layer's
+/// writer; a params value that is not an array or an object is the caller's mistake.
 pub(crate) fn write_request<P: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     method: &str,
     params: &P,
     id: Option<&str>,
 ) -> Result<(), Error> {
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"#);
-    serde_json::to_writer(&mut *out, method).map_err(Error::params)?;
-    let before_params = out.len();
-    out.extend_from_slice(br#","params":"#);
-    let value_start = out.len();
-    serde_json::to_writer(&mut *out, params).map_err(Error::params)?;
-    match out.get(value_start) {
-        Some(b'[' | b'{') => {}
-        Some(b'n') => out.truncate(before_params),
-        _ => {
-            let written = String::from_utf8_lossy(&out[value_start..]).into_owned();
-            return Err(Error::params(format!(
-                "params must be an array or an object (spec 4.2), not {written}"
-            )));
-        }
-    }
-    if let Some(id) = id {
-        out.extend_from_slice(br#","id":"#);
-        out.extend_from_slice(id.as_bytes());
-    }
-    out.push(b'}');
-    Ok(())
+    crate::wire::write_request(out, method, params, id).map_err(Error::params)
 }
 
 /// Checks that raw params are an array or an object (or absent) before they are sent.

@@ -49,17 +49,14 @@ impl Call {
     ///
     /// Fails with the reason if the pieces do not make a valid request.
     pub fn new(method: &str, params: Option<&str>, id: Option<&str>) -> Result<Call, ErrorObject> {
-        let mut text = String::from(r#"{"jsonrpc":"2.0","method":"#);
-        text.push_str(&serde_json::to_string(method).map_err(ErrorObject::internal)?);
-        if let Some(params) = params {
-            text.push_str(r#","params":"#);
-            text.push_str(params);
-        }
-        if let Some(id) = id {
-            text.push_str(r#","id":"#);
-            text.push_str(id);
-        }
-        text.push('}');
+        let params = params
+            .map(|text| serde_json::value::RawValue::from_string(text.to_owned()))
+            .transpose()
+            .map_err(|e| ErrorObject::standard(ErrorCode::ParseError).with_data(e.to_string()))?;
+        let mut text = Vec::with_capacity(64);
+        wire::write_request(&mut text, method, &params, id)
+            .map_err(|e| ErrorObject::standard(ErrorCode::InvalidRequest).with_data(e.to_string()))?;
+        let text = String::from_utf8(text).map_err(ErrorObject::internal)?;
         let text: Arc<str> = text.into();
         match wire::parse_incoming(&text, &wire::ParseOptions::default()) {
             Ok(wire::Incoming::Single(Ok(request))) => {

@@ -295,7 +295,7 @@ fn request_text<P: Serialize + ?Sized>(
     id: Option<&str>,
 ) -> Result<Bytes, PeerError> {
     let mut text = Vec::with_capacity(64 + method.len());
-    crate::client::write_request(&mut text, method, params, id)
+    crate::wire::write_request(&mut text, method, params, id)
         .map_err(|e| PeerError::Params(e.to_string()))?;
     Ok(Bytes::from(text))
 }

@@ -14,7 +14,7 @@ pub use depth::nesting_depth_exceeds;
 pub use error::{ErrorCode, ErrorObject};
 pub use parse::{parse_incoming, Incoming, InvalidRequest, ParseOptions, Request, RequestError};
 pub use response::{classify_inbound, parse_responses, Inbound, Response, ResponseError, Responses};
-pub use write::{write_error_response, write_result_response};
+pub use write::{write_batch, write_error_response, write_request, write_result_response, RequestWriteError};
 
 /// The protocol version of a request, which decides the shape of its response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
