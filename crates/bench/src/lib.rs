@@ -65,7 +65,7 @@ struct SubtractByName {
     subtrahend: i64,
 }
 
-fn subtract(params: Params<'_>) -> Result<i64, ErrorObjectOwned> {
+fn subtract(params: Params) -> Result<i64, ErrorObjectOwned> {
     let (minuend, subtrahend) = if params.is_object() {
         let named: SubtractByName = params.parse()?;
         (named.minuend, named.subtrahend)
@@ -77,7 +77,7 @@ fn subtract(params: Params<'_>) -> Result<i64, ErrorObjectOwned> {
         .ok_or_else(|| ErrorObjectOwned::owned(-32602, "integer overflow", None::<()>))
 }
 
-fn sum(params: Params<'_>) -> Result<i64, ErrorObjectOwned> {
+fn sum(params: Params) -> Result<i64, ErrorObjectOwned> {
     let numbers: Vec<i64> = if params.as_str().is_some() {
         params.parse()?
     } else {

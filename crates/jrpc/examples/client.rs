@@ -10,7 +10,7 @@ use std::time::Duration;
 use jrpc::client::{Batch, Client, ClientBuilder};
 use jrpc::http::{HttpConfig, HttpServer};
 use jrpc::transport::Peer;
-use jrpc::{Call, ErrorObject, Methods, Server};
+use jrpc::{ErrorObject, Methods, Server};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
@@ -99,44 +99,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn methods() -> Methods {
     let mut methods = Methods::new();
     methods
-        .method("subtract", &["minuend", "subtrahend"], |a: i64, b: i64| {
-            Ok::<_, ErrorObject>(a - b)
-        })
-        .method("divide", &["dividend", "divisor"], |a: i64, b: i64| {
+        .method("subtract", ["minuend", "subtrahend"], |a: i64, b: i64| a - b)
+        .method("divide", ["dividend", "divisor"], |a: i64, b: i64| {
             a.checked_div(b)
                 .ok_or_else(|| ErrorObject::new(1, "division by zero").with_data([a, b]))
         })
-        .method("log", &["line"], |line: String| {
+        .method("log", ["line"], |line: String| {
             eprintln!("server log: {line}");
             Ok::<_, ErrorObject>(())
         })
-        .raw_async_method("subscribe_ticks", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
-            async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "subscriptions need WebSocket"))?;
-                tokio::spawn(async move {
-                    for n in 0.. {
-                        let event = serde_json::json!({"subscription": "ticks-1", "result": {"n": n}});
-                        if peer.notify("tick", &event).await.is_err() {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+        .async_method("subscribe_ticks", [], |peer: Option<Peer>| async move {
+            let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "subscriptions need WebSocket"))?;
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let event = serde_json::json!({"subscription": "ticks-1", "result": {"n": n}});
+                    if peer.notify("tick", &event).await.is_err() {
+                        break;
                     }
-                });
-                Ok::<_, ErrorObject>("ticks-1")
-            }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+            Ok::<_, ErrorObject>("ticks-1")
         })
-        .method("unsubscribe_ticks", &["id"], |_id: String| {
-            Ok::<_, ErrorObject>(true)
-        })
-        .raw_async_method("greet_me", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
-            async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
-                let name = peer.call("whoami", &()).await.map_err(ErrorObject::internal)?;
-                let name: String = serde_json::from_str(name.get()).map_err(ErrorObject::internal)?;
-                Ok::<_, ErrorObject>(format!("Hello, {name}!"))
-            }
+        .method("unsubscribe_ticks", ["id"], |_id: String| true)
+        .async_method("greet_me", [], |peer: Option<Peer>| async move {
+            let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+            let name = peer.call("whoami", &()).await.map_err(ErrorObject::internal)?;
+            let name: String = serde_json::from_str(name.get()).map_err(ErrorObject::internal)?;
+            Ok::<_, ErrorObject>(format!("Hello, {name}!"))
         });
     methods
 }
@@ -144,6 +134,6 @@ fn methods() -> Methods {
 /// What the client serves to the server.
 fn client_methods() -> Methods {
     let mut methods = Methods::new();
-    methods.method("whoami", &[], || Ok::<_, ErrorObject>("client-side handler"));
+    methods.method("whoami", [], || "client-side handler");
     methods
 }

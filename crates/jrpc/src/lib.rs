@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! let mut methods = jrpc::Methods::new();
-//! methods.method("subtract", &["minuend", "subtrahend"], |a: i64, b: i64| Ok::<_, jrpc::ErrorObject>(a - b));
+//! methods.method("subtract", ["minuend", "subtrahend"], |a: i64, b: i64| a - b);
 //! let server = jrpc::Server::new(methods);
 //! let running = jrpc::http::HttpServer::bind("127.0.0.1:8545", server, jrpc::http::HttpConfig::default()).await?;
 //! running.wait().await;
@@ -19,5 +19,5 @@ pub mod wire;
 #[cfg(feature = "http")]
 pub use transport::http;
 
-pub use server::{Call, Limits, Methods, Params, Reply, Server, ServerBuilder};
+pub use server::{Call, Extension, Json, Limits, Methods, Params, Reply, Server, ServerBuilder, State};
 pub use wire::{ErrorCode, ErrorObject};

@@ -10,8 +10,8 @@ use tokio::net::TcpStream;
 fn methods() -> Methods {
     let mut methods = Methods::new();
     methods
-        .method("add", &["a", "b"], |a: i64, b: i64| Ok::<_, ErrorObject>(a + b))
-        .async_method("sleep", &["ms"], |ms: u64| async move {
+        .method("add", ["a", "b"], |a: i64, b: i64| a + b)
+        .async_method("sleep", ["ms"], |ms: u64| async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok::<_, ErrorObject>(ms)
         });

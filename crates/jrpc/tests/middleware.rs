@@ -14,9 +14,9 @@ use tower::{Layer, Service};
 fn methods() -> Methods {
     let mut methods = Methods::new();
     methods
-        .method("add", &["a", "b"], |a: i64, b: i64| Ok::<_, ErrorObject>(a + b))
-        .method("admin_reset", &[], || Ok::<_, ErrorObject>("reset"))
-        .async_method("sleep", &["ms"], |ms: u64| async move {
+        .method("add", ["a", "b"], |a: i64, b: i64| a + b)
+        .method("admin_reset", [], || "reset")
+        .async_method("sleep", ["ms"], |ms: u64| async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok::<_, ErrorObject>(ms)
         });

@@ -8,11 +8,9 @@ use serde_json::Value;
 fn server() -> Server {
     let mut methods = Methods::new();
     methods
-        .method("add", &["a", "b"], |a: i64, b: Option<i64>| {
-            Ok::<_, ErrorObject>(a + b.unwrap_or(0))
-        })
-        .raw_method("echo", |params: Params<'_>| params.parse::<Value>())
-        .method("fail", &[], || Err::<(), _>(ErrorObject::new(1, "no")));
+        .method("add", ["a", "b"], |a: i64, b: Option<i64>| a + b.unwrap_or(0))
+        .method("echo", [], |params: Params| params.parse::<Value>())
+        .method("fail", [], || Err::<(), _>(ErrorObject::new(1, "no")));
     Server::builder()
         .limits(Limits {
             max_batch_len: 50,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use jrpc::http::{HttpConfig, HttpServer};
 use jrpc::transport::{ConnectionLimits, Framing, Peer, StreamConfig, StreamServer};
-use jrpc::{Call, ErrorObject, Methods, Server};
+use jrpc::{ErrorObject, Methods, Server};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -19,46 +19,40 @@ fn methods(started: Arc<AtomicUsize>) -> Methods {
     let mut methods = Methods::new();
     let counter = Arc::clone(&started);
     methods
-        .method("add", &["a", "b"], |a: i64, b: i64| Ok::<_, ErrorObject>(a + b))
-        .async_method("sleep", &["ms"], move |ms: u64| {
+        .method("add", ["a", "b"], |a: i64, b: i64| a + b)
+        .async_method("sleep", ["ms"], move |ms: u64| {
             counter.fetch_add(1, Ordering::SeqCst);
             async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 Ok::<_, ErrorObject>(ms)
             }
         })
-        .method("blob", &["size"], move |size: usize| {
+        .method("blob", ["size"], move |size: usize| {
             started.fetch_add(1, Ordering::SeqCst);
             Ok::<_, ErrorObject>("x".repeat(size))
         })
-        .raw_async_method("subscribe_ticks", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
-            async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
-                tokio::spawn(async move {
-                    for tick in 0.. {
-                        let params = [tick];
-                        tokio::select! {
-                            _ = peer.closed() => break,
-                            sent = peer.notify("tick", &params) => if sent.is_err() { break },
-                        }
-                        tokio::time::sleep(Duration::from_millis(5)).await;
+        .async_method("subscribe_ticks", [], |peer: Option<Peer>| async move {
+            let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+            tokio::spawn(async move {
+                for tick in 0.. {
+                    let params = [tick];
+                    tokio::select! {
+                        _ = peer.closed() => break,
+                        sent = peer.notify("tick", &params) => if sent.is_err() { break },
                     }
-                });
-                Ok::<_, ErrorObject>("subscribed")
-            }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            Ok::<_, ErrorObject>("subscribed")
         })
-        .raw_async_method("ask_client", |call: &Call| {
-            let peer = call.extensions().get::<Peer>().cloned();
-            async move {
-                let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
-                let answer = peer
-                    .call("client_double", &[21])
-                    .await
-                    .map_err(ErrorObject::internal)?;
-                let doubled: i64 = serde_json::from_str(answer.get()).map_err(ErrorObject::internal)?;
-                Ok::<_, ErrorObject>(json!({"client said": doubled}))
-            }
+        .async_method("ask_client", [], |peer: Option<Peer>| async move {
+            let peer = peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))?;
+            let answer = peer
+                .call("client_double", &[21])
+                .await
+                .map_err(ErrorObject::internal)?;
+            let doubled: i64 = serde_json::from_str(answer.get()).map_err(ErrorObject::internal)?;
+            Ok::<_, ErrorObject>(json!({"client said": doubled}))
         });
     methods
 }

@@ -17,7 +17,7 @@ const ANSWER: &str = r#"{"jsonrpc":"2.0","result":42,"id":1}"#;
 
 fn server() -> Server {
     let mut methods = Methods::new();
-    methods.method("add", &["a", "b"], |a: i64, b: i64| Ok::<_, ErrorObject>(a + b));
+    methods.method("add", ["a", "b"], |a: i64, b: i64| a + b);
     Server::new(methods)
 }
 

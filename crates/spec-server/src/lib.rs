@@ -13,31 +13,29 @@ pub fn methods() -> Methods {
     methods
         .method(
             "subtract",
-            &["minuend", "subtrahend"],
+            ["minuend", "subtrahend"],
             |minuend: Number, subtrahend: Number| {
                 arithmetic(&minuend, &subtrahend, i64::checked_sub, |a, b| a - b)
             },
         )
-        .raw_method("sum", sum)
-        .raw_method("update", |params: Params<'_>| {
+        .method("sum", [], sum)
+        .method("update", [], |params: Params| {
             tracing::info!(params = params.as_str().unwrap_or("none"), "update");
-            Ok::<_, ErrorObject>(())
         })
-        .raw_method("notify_hello", |params: Params<'_>| {
+        .method("notify_hello", [], |params: Params| {
             tracing::info!(params = params.as_str().unwrap_or("none"), "hello");
-            Ok::<_, ErrorObject>(())
         })
-        .raw_method("notify_sum", |params: Params<'_>| {
+        .method("notify_sum", [], |params: Params| {
             let total = sum(params)?;
             tracing::info!(%total, "notify_sum");
             Ok::<_, ErrorObject>(total)
         })
-        .method("get_data", &[], || Ok::<_, ErrorObject>(("hello", 5)));
+        .method("get_data", [], || ("hello", 5));
     methods
 }
 
 /// Adds numbers given by position; integers stay exact unless they overflow, then floats are used.
-fn sum(params: Params<'_>) -> Result<Number, ErrorObject> {
+fn sum(params: Params) -> Result<Number, ErrorObject> {
     if params.is_named() {
         return Err(ErrorObject::invalid_params("sum takes its numbers by position"));
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use jrpc::client::{Batch, Client, ClientBuilder, Reconnect};
 use jrpc::http::{HttpConfig, HttpServer};
 use jrpc::transport::{Framing, Peer, StreamConfig, StreamServer};
-use jrpc::{Call, ErrorObject, Methods};
+use jrpc::{ErrorObject, Methods};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -421,19 +421,16 @@ struct Tick {
 }
 
 /// The connection a call came over, for methods that talk back.
-fn peer_of(call: &Call) -> Result<Peer, ErrorObject> {
-    call.extensions()
-        .get::<Peer>()
-        .cloned()
-        .ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))
+fn needs_connection(peer: Option<Peer>) -> Result<Peer, ErrorObject> {
+    peer.ok_or_else(|| ErrorObject::new(-32000, "needs a persistent connection"))
 }
 
 /// Methods that push notifications and call back the client over its persistent connection.
 fn peer_methods() -> Methods {
     let mut methods = Methods::new();
     methods
-        .raw_async_method("subscribe_ticks", |call: &Call| {
-            let peer = peer_of(call);
+        .async_method("subscribe_ticks", [], |peer: Option<Peer>| {
+            let peer = needs_connection(peer);
             async move {
                 let peer = peer?;
                 tokio::spawn(async move {
@@ -447,11 +444,9 @@ fn peer_methods() -> Methods {
                 Ok::<_, ErrorObject>("sub-7")
             }
         })
-        .method("unsubscribe_ticks", &["id"], |id: String| {
-            Ok::<_, ErrorObject>(id == "sub-7")
-        })
-        .raw_async_method("announce", |call: &Call| {
-            let peer = peer_of(call);
+        .method("unsubscribe_ticks", ["id"], |id: String| id == "sub-7")
+        .async_method("announce", [], |peer: Option<Peer>| {
+            let peer = needs_connection(peer);
             async move {
                 let peer = peer?;
                 peer.notify("announcement", &["hello"])
@@ -460,8 +455,8 @@ fn peer_methods() -> Methods {
                 Ok::<_, ErrorObject>(true)
             }
         })
-        .raw_async_method("ask_client", |call: &Call| {
-            let peer = peer_of(call);
+        .async_method("ask_client", [], |peer: Option<Peer>| {
+            let peer = needs_connection(peer);
             async move {
                 let peer = peer?;
                 let answer = peer
@@ -489,9 +484,7 @@ async fn subscriptions_notifications_and_calls_from_the_server() {
         format!("tcp://{}", tcp.local_addr().expect("tcp")),
     ] {
         let mut handlers = Methods::new();
-        handlers.method("client_add", &["a", "b"], |a: i64, b: i64| {
-            Ok::<_, ErrorObject>(a + b)
-        });
+        handlers.method("client_add", ["a", "b"], |a: i64, b: i64| a + b);
         let client = ClientBuilder::new()
             .methods(handlers)
             .connect(&url)

@@ -111,34 +111,34 @@ fn methods() -> Methods {
     let recorded = Arc::new(Mutex::new(Vec::<Value>::new()));
     let sink = Arc::clone(&recorded);
     methods
-        .raw_method("record", move |params: Params<'_>| {
+        .method("record", [], move |params: Params| {
             let values: Vec<Value> = params.parse()?;
             sink.lock().expect("not poisoned").extend(values);
             Ok::<_, ErrorObject>(())
         })
-        .method("recorded", &[], move || {
+        .method("recorded", [], move || {
             Ok::<_, ErrorObject>(recorded.lock().expect("not poisoned").clone())
         })
-        .method("panics", &[], || -> Result<(), ErrorObject> {
+        .method("panics", [], || -> Result<(), ErrorObject> {
             panic!("deliberate")
         })
-        .async_method("panics_async", &[], || async {
+        .async_method("panics_async", [], || async {
             panic!("deliberate") as Result<(), ErrorObject>
         })
         .method(
             "greet",
-            &["name", "greeting"],
+            ["name", "greeting"],
             |name: String, greeting: Option<String>| {
                 Ok::<_, ErrorObject>(format!("{}, {name}!", greeting.as_deref().unwrap_or("Hello")))
             },
         )
-        .async_method("slow_double", &["value"], |value: i64| async move {
+        .async_method("slow_double", ["value"], |value: i64| async move {
             tokio::time::sleep(Duration::from_millis(5)).await;
             Ok::<_, ErrorObject>(value * 2)
         })
         .method(
             "fail",
-            &["code", "message", "data"],
+            ["code", "message", "data"],
             |code: i64, message: String, data: Option<Value>| {
                 let error = ErrorObject::new(code, message);
                 Err::<(), _>(match data {

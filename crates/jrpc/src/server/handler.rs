@@ -1,12 +1,26 @@
-//! Handlers are plain functions: `Fn(A, B, ...) -> Result<T, E>`, sync or async.
+//! Handlers are plain functions: `Fn(extractors..., params...) -> R`, sync or async.
+//!
+//! The leading arguments are extracted from the call and the registry's state ([`FromCall`]: the
+//! state, the connection's `Peer`, extensions, the raw params); the trailing ones are the typed
+//! params, read by position or by name ([`FromParams`]). Which argument is which is decided by the
+//! types: an extractor never deserializes, a param always does.
 
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
+use super::extract::FromCall;
+use super::params::FromParams;
 use crate::wire::ErrorObject;
 
 /// What a handler returns: a serializable result or an error object.
+///
+/// Implemented for `Result<T, E>` (any `E: Into<ErrorObject>`) and for the common plain result
+/// types (numbers, strings, `bool`, `()`, `Vec`, `Option`, maps, tuples, `serde_json::Value`), so a
+/// handler that cannot fail returns its value as it is, with no `Ok::<_, ErrorObject>` to spell out.
+/// Any other serializable type can be returned as `Ok(value)` or wrapped in [`Json`].
 pub trait IntoResult: Send + 'static {
     /// The success type.
     type Ok: Serialize + Send + 'static;
@@ -27,63 +41,195 @@ where
     }
 }
 
-/// A synchronous function of its arguments tuple `Args`. It runs inline, without spawning a task:
-/// meant for cheap, non-blocking work.
-pub trait SyncHandler<Args>: Send + Sync + 'static {
+/// Any serializable value as an infallible result: `Json(my_struct)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize + Send + 'static> IntoResult for Json<T> {
+    type Ok = T;
+
+    fn into_result(self) -> Result<T, ErrorObject> {
+        Ok(self.0)
+    }
+}
+
+macro_rules! plain_results {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl IntoResult for $ty {
+                type Ok = $ty;
+
+                fn into_result(self) -> Result<$ty, ErrorObject> {
+                    Ok(self)
+                }
+            }
+        )*
+    };
+}
+
+plain_results!(
+    (),
+    bool,
+    char,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    String,
+    &'static str,
+    serde_json::Value,
+    serde_json::Number,
+    Box<RawValue>,
+);
+
+macro_rules! generic_results {
+    ($([$($param:ident),*] $ty:ty),* $(,)?) => {
+        $(
+            impl<$($param: Serialize + Send + 'static),*> IntoResult for $ty {
+                type Ok = $ty;
+
+                fn into_result(self) -> Result<$ty, ErrorObject> {
+                    Ok(self)
+                }
+            }
+        )*
+    };
+}
+
+generic_results!(
+    [T] Vec<T>,
+    [T] Option<T>,
+    [T] Box<[T]>,
+    [K, V] BTreeMap<K, V>,
+    [A, B] (A, B),
+    [A, B, C] (A, B, C),
+    [A, B, C, D] (A, B, C, D),
+);
+
+impl<K, V, H> IntoResult for HashMap<K, V, H>
+where
+    K: Serialize + Send + 'static,
+    V: Serialize + Send + 'static,
+    H: Send + 'static,
+{
+    type Ok = HashMap<K, V, H>;
+
+    fn into_result(self) -> Result<Self, ErrorObject> {
+        Ok(self)
+    }
+}
+
+/// A synchronous function of extractors `Ctx` and typed params `Args` (both tuples), on a registry
+/// with state `S`. It runs inline, without spawning a task: meant for cheap, non-blocking work.
+pub trait SyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     /// The function's return type.
     type Output: IntoResult;
 
     /// Calls the function with the arguments spread out.
-    fn call(&self, args: Args) -> Self::Output;
+    fn call(&self, ctx: Ctx, args: Args) -> Self::Output;
 }
 
-/// An asynchronous function of its arguments tuple `Args`.
-pub trait AsyncHandler<Args>: Send + Sync + 'static {
+/// An asynchronous function of extractors `Ctx` and typed params `Args`, on a registry with state `S`.
+pub trait AsyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     /// The value the future resolves to.
     type Output: IntoResult;
     /// The future the function returns.
     type Future: Future<Output = Self::Output> + Send + 'static;
 
     /// Calls the function with the arguments spread out.
-    fn call(&self, args: Args) -> Self::Future;
+    fn call(&self, ctx: Ctx, args: Args) -> Self::Future;
 }
 
-macro_rules! handler_impls {
-    ($($ty:ident $var:ident),*) => {
-        impl<Func, R, $($ty),*> SyncHandler<($($ty,)*)> for Func
+/// Extractors `Ctx` as a tuple, read from a call and the registry's state.
+pub trait FromCallTuple<S>: Sized {
+    /// True if one of the extractors reads the params itself.
+    const READS_PARAMS: bool;
+
+    /// Reads every extractor, failing with the first error.
+    fn from_call(call: &super::Call, state: &std::sync::Arc<S>) -> Result<Self, ErrorObject>;
+}
+
+macro_rules! handler_impl {
+    ([$($c:ident $cv:ident),*] [$($p:ident $pv:ident),*]) => {
+        impl<S, Func, R, $($c,)* $($p),*> SyncHandler<S, ($($c,)*), ($($p,)*)> for Func
         where
-            Func: Fn($($ty),*) -> R + Send + Sync + 'static,
+            Func: Fn($($c,)* $($p),*) -> R + Send + Sync + 'static,
             R: IntoResult,
+            $($c: FromCall<S>,)*
+            ($($p,)*): FromParams,
         {
             type Output = R;
 
-            fn call(&self, ($($var,)*): ($($ty,)*)) -> R {
-                self($($var),*)
+            #[allow(clippy::unused_unit)]
+            fn call(&self, ($($cv,)*): ($($c,)*), ($($pv,)*): ($($p,)*)) -> R {
+                self($($cv,)* $($pv),*)
             }
         }
 
-        impl<Func, Fut, $($ty),*> AsyncHandler<($($ty,)*)> for Func
+        impl<S, Func, Fut, $($c,)* $($p),*> AsyncHandler<S, ($($c,)*), ($($p,)*)> for Func
         where
-            Func: Fn($($ty),*) -> Fut + Send + Sync + 'static,
+            Func: Fn($($c,)* $($p),*) -> Fut + Send + Sync + 'static,
             Fut: Future + Send + 'static,
             Fut::Output: IntoResult,
+            $($c: FromCall<S>,)*
+            ($($p,)*): FromParams,
         {
             type Output = Fut::Output;
             type Future = Fut;
 
-            fn call(&self, ($($var,)*): ($($ty,)*)) -> Fut {
-                self($($var),*)
+            fn call(&self, ($($cv,)*): ($($c,)*), ($($pv,)*): ($($p,)*)) -> Fut {
+                self($($cv,)* $($pv),*)
             }
         }
     };
 }
 
-handler_impls!();
-handler_impls!(A a);
-handler_impls!(A a, B b);
-handler_impls!(A a, B b, C c);
-handler_impls!(A a, B b, C c, D d);
-handler_impls!(A a, B b, C c, D d, E e);
-handler_impls!(A a, B b, C c, D d, E e, F f);
-handler_impls!(A a, B b, C c, D d, E e, F f, G g);
-handler_impls!(A a, B b, C c, D d, E e, F f, G g, H h);
+/// Every count of typed params (0 to 8) after the given extractors.
+macro_rules! handler_impls_with {
+    ($($ctx:tt)*) => {
+        handler_impl!([$($ctx)*] []);
+        handler_impl!([$($ctx)*] [P1 p1]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3, P4 p4]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3, P4 p4, P5 p5]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3, P4 p4, P5 p5, P6 p6]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3, P4 p4, P5 p5, P6 p6, P7 p7]);
+        handler_impl!([$($ctx)*] [P1 p1, P2 p2, P3 p3, P4 p4, P5 p5, P6 p6, P7 p7, P8 p8]);
+    };
+}
+
+handler_impls_with!();
+handler_impls_with!(C1 c1);
+handler_impls_with!(C1 c1, C2 c2);
+handler_impls_with!(C1 c1, C2 c2, C3 c3);
+handler_impls_with!(C1 c1, C2 c2, C3 c3, C4 c4);
+
+macro_rules! from_call_tuple {
+    ($($c:ident),*) => {
+        impl<S, $($c: FromCall<S>),*> FromCallTuple<S> for ($($c,)*) {
+            const READS_PARAMS: bool = false $(|| $c::READS_PARAMS)*;
+
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn from_call(call: &super::Call, state: &std::sync::Arc<S>) -> Result<Self, ErrorObject> {
+                Ok(($($c::from_call(call, state)?,)*))
+            }
+        }
+    };
+}
+
+from_call_tuple!();
+from_call_tuple!(C1);
+from_call_tuple!(C1, C2);
+from_call_tuple!(C1, C2, C3);
+from_call_tuple!(C1, C2, C3, C4);

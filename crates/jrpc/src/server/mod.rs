@@ -2,6 +2,7 @@
 
 mod call;
 mod dispatch;
+mod extract;
 mod handler;
 mod limits;
 mod params;
@@ -15,10 +16,11 @@ use tower::Layer;
 pub use call::{Call, Reply};
 pub(crate) use dispatch::poll_once;
 pub use dispatch::{BoxError, TIMEOUT_CODE};
-pub use handler::{AsyncHandler, IntoResult, SyncHandler};
+pub use extract::{Extension, FromCall, Params, State};
+pub use handler::{AsyncHandler, FromCallTuple, IntoResult, Json, SyncHandler};
 pub use limits::Limits;
-pub use params::{FromParams, Params};
-pub use registry::{CallFuture, Methods, MethodsService};
+pub use params::FromParams;
+pub use registry::{CallFuture, MethodInfo, Methods, MethodsService};
 
 use crate::wire::ParseOptions;
 
@@ -61,7 +63,7 @@ pub struct Server<S = MethodsService> {
 
 impl Server {
     /// A server for `methods` with default limits and no middleware.
-    pub fn new(methods: Methods) -> Server {
+    pub fn new<T>(methods: Methods<T>) -> Server {
         Server::builder().build(methods)
     }
 
@@ -111,7 +113,7 @@ impl<L> ServerBuilder<L> {
     }
 
     /// Builds the server around `methods`.
-    pub fn build(self, methods: Methods) -> Server<L::Service>
+    pub fn build<T>(self, methods: Methods<T>) -> Server<L::Service>
     where
         L: Layer<MethodsService>,
     {

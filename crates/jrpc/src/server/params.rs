@@ -19,43 +19,12 @@ pub trait FromParams: Sized + Send + 'static {
     /// How many parameters, and so how many names the registration must give.
     const ARITY: usize;
 
+    /// The parameter names a registration gives: an array of exactly `ARITY` names, so a wrong
+    /// count fails to compile.
+    type Names: AsRef<[&'static str]> + Copy + Send + Sync + 'static;
+
     /// Reads the arguments from raw `params` text (an array or an object), or from no params at all.
     fn from_params(params: Option<&str>, names: &[&'static str]) -> Result<Self, ErrorObject>;
-}
-
-/// Raw access to the params of a call, for handlers that read them themselves.
-#[derive(Debug, Clone, Copy)]
-pub struct Params<'a> {
-    raw: Option<&'a str>,
-}
-
-impl<'a> Params<'a> {
-    /// Wraps the raw JSON text of `params` (or its absence).
-    pub fn new(raw: Option<&'a str>) -> Self {
-        Params { raw }
-    }
-
-    /// The raw JSON text, if the call had params.
-    pub fn as_str(&self) -> Option<&'a str> {
-        self.raw
-    }
-
-    /// True for params sent by position (an array).
-    pub fn is_positional(&self) -> bool {
-        self.raw.is_some_and(|raw| raw.starts_with('['))
-    }
-
-    /// True for params sent by name (an object).
-    pub fn is_named(&self) -> bool {
-        self.raw.is_some_and(|raw| raw.starts_with('{'))
-    }
-
-    /// Deserializes the whole params value into `T`; absent params read as `null`.
-    /// Errors become -32602 with the reason as data.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ErrorObject> {
-        serde_json::from_str(self.raw.unwrap_or("null"))
-            .map_err(|e| ErrorObject::invalid_params(describe(&e)))
-    }
 }
 
 /// serde_json's message without the line and column, which point into the params text, not the request.
@@ -160,6 +129,7 @@ macro_rules! tuple_params {
     ($arity:literal; $($ty:ident $var:ident $index:tt),*) => {
         impl<$($ty: DeserializeOwned + Send + 'static),*> FromParams for ($($ty,)*) {
             const ARITY: usize = $arity;
+            type Names = [&'static str; $arity];
 
             fn from_params(params: Option<&str>, names: &[&'static str]) -> Result<Self, ErrorObject> {
                 let visitor = ParamsVisitor::<Self> { names, marker: PhantomData };
@@ -296,13 +266,5 @@ mod tests {
             read::<()>(Some("[1]"), &[]),
             Err("expected at most 0 parameters, got 1".into())
         );
-    }
-
-    #[test]
-    fn raw_params_parse_into_any_type() {
-        let params = Params::new(Some("[1, 2, 4]"));
-        assert!(params.is_positional());
-        assert_eq!(params.parse::<Vec<i64>>().unwrap(), vec![1, 2, 4]);
-        assert_eq!(Params::new(None).parse::<Option<Vec<i64>>>().unwrap(), None);
     }
 }

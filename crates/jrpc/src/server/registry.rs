@@ -14,8 +14,8 @@ use futures_util::FutureExt;
 use rustc_hash::FxBuildHasher;
 
 use super::call::{Call, Reply};
-use super::handler::{AsyncHandler, IntoResult, SyncHandler};
-use super::params::{FromParams, Params};
+use super::handler::{AsyncHandler, FromCallTuple, IntoResult, SyncHandler};
+use super::params::FromParams;
 use crate::wire::{ErrorCode, ErrorObject};
 
 type SyncFn = Box<dyn Fn(&Call) -> Option<Reply> + Send + Sync>;
@@ -26,155 +26,222 @@ enum Handler {
     Async(AsyncFn),
 }
 
-/// The methods a server offers, by name.
+/// What the registry knows of a method besides how to run it: enough to describe it to others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodInfo {
+    /// The names of its typed params, in order (empty for a method that reads raw params).
+    pub param_names: Vec<&'static str>,
+    /// True if it runs asynchronously.
+    pub is_async: bool,
+}
+
+struct Entry {
+    handler: Handler,
+    info: MethodInfo,
+}
+
+/// The methods a server offers, by name, with the shared state `S` their handlers may ask for.
+///
+/// A handler is a plain function or closure. Its leading arguments are extractors ([`State`],
+/// `Peer`, [`Extension`], [`Params`]); the rest are its typed params, read by position or by the
+/// names given at registration (one name per param, checked at compile time).
 ///
 /// ```
-/// let mut methods = jrpc::Methods::new();
-/// methods.method("subtract", &["minuend", "subtrahend"], |a: i64, b: i64| Ok::<_, jrpc::ErrorObject>(a - b));
+/// use jrpc::{Methods, State};
+///
+/// struct Ledger { offset: i64 }
+///
+/// fn subtract(ledger: State<Ledger>, minuend: i64, subtrahend: i64) -> i64 {
+///     minuend - subtrahend + ledger.offset
+/// }
+///
+/// let mut methods = Methods::with_state(Ledger { offset: 0 });
+/// methods.method("subtract", ["minuend", "subtrahend"], subtract);
+/// methods.method("double", ["x"], |x: i64| x * 2);
 /// ```
-#[derive(Default)]
-pub struct Methods {
+///
+/// [`State`]: super::State
+/// [`Extension`]: super::Extension
+/// [`Params`]: super::Params
+pub struct Methods<S = ()> {
+    state: Arc<S>,
     /// FxHash rather than SipHash: only the server inserts names, clients can only look them up, so
     /// there is no table for a client to flood, and the lookup is on every call's path.
-    handlers: HashMap<Box<str>, Handler, FxBuildHasher>,
+    entries: HashMap<Box<str>, Entry, FxBuildHasher>,
 }
 
-impl fmt::Debug for Methods {
+impl Default for Methods<()> {
+    fn default() -> Self {
+        Methods::new()
+    }
+}
+
+impl<S> fmt::Debug for Methods<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<_> = self.handlers.keys().collect();
-        names.sort();
-        f.debug_struct("Methods").field("names", &names).finish()
+        f.debug_struct("Methods").field("names", &self.names()).finish()
     }
 }
 
-impl Methods {
-    /// An empty registry.
+impl Methods<()> {
+    /// An empty registry with no state.
     pub fn new() -> Self {
-        Methods::default()
+        Methods::with_state(())
+    }
+}
+
+impl<S: Send + Sync + 'static> Methods<S> {
+    /// An empty registry whose handlers can ask for `state` with the [`State`](super::State) extractor.
+    pub fn with_state(state: S) -> Self {
+        Methods::with_shared_state(Arc::new(state))
     }
 
-    /// Registers a synchronous function whose parameters have the given names, in order.
-    ///
-    /// It runs inline on the connection's task: keep it cheap and non-blocking.
-    ///
-    /// # Panics
-    /// If the name is taken or reserved (`rpc.`), or `names` does not give one name per argument.
-    pub fn method<Args, H>(&mut self, name: &str, names: &'static [&'static str], handler: H) -> &mut Self
-    where
-        Args: FromParams,
-        H: SyncHandler<Args>,
-    {
-        check_arity::<Args>(name, names);
-        self.insert(
-            name,
-            Handler::Sync(Box::new(move |call: &Call| {
-                let outcome =
-                    Args::from_params(call.params(), names).and_then(|args| handler.call(args).into_result());
-                reply(call, outcome)
-            })),
-        )
+    /// Like [`Methods::with_state`], for state already behind an `Arc` that the caller keeps too.
+    pub fn with_shared_state(state: Arc<S>) -> Self {
+        Methods {
+            state,
+            entries: HashMap::default(),
+        }
     }
 
-    /// Registers an asynchronous function whose parameters have the given names, in order.
-    ///
-    /// # Panics
-    /// If the name is taken or reserved (`rpc.`), or `names` does not give one name per argument.
-    pub fn async_method<Args, H>(
-        &mut self,
-        name: &str,
-        names: &'static [&'static str],
-        handler: H,
-    ) -> &mut Self
-    where
-        Args: FromParams,
-        H: AsyncHandler<Args>,
-    {
-        check_arity::<Args>(name, names);
-        let handler = Arc::new(handler);
-        self.insert(
-            name,
-            Handler::Async(Box::new(move |call: Call| {
-                let args = Args::from_params(call.params(), names);
-                let handler = Arc::clone(&handler);
-                Box::pin(async move {
-                    let outcome = match args {
-                        Ok(args) => handler.call(args).await.into_result(),
-                        Err(error) => Err(error),
-                    };
-                    reply(&call, outcome)
-                })
-            })),
-        )
+    /// The shared state.
+    pub fn state(&self) -> &Arc<S> {
+        &self.state
     }
 
-    /// Registers a synchronous function that reads the params itself.
+    /// Registers a synchronous function whose typed params have the given names, in order.
+    ///
+    /// It runs inline on the connection's task, with no allocation: keep it cheap and non-blocking.
     ///
     /// # Panics
     /// If the name is taken or reserved (`rpc.`).
-    pub fn raw_method<F, R>(&mut self, name: &str, handler: F) -> &mut Self
+    pub fn method<Ctx, Args, H>(&mut self, name: &str, names: Args::Names, handler: H) -> &mut Self
     where
-        F: Fn(Params<'_>) -> R + Send + Sync + 'static,
-        R: IntoResult,
+        Ctx: FromCallTuple<S>,
+        Args: FromParams,
+        H: SyncHandler<S, Ctx, Args>,
     {
-        self.insert(
-            name,
-            Handler::Sync(Box::new(move |call: &Call| {
-                reply(call, handler(Params::new(call.params())).into_result())
-            })),
-        )
+        let state = Arc::clone(&self.state);
+        let handler = Handler::Sync(Box::new(move |call: &Call| {
+            let outcome = Ctx::from_call(call, &state).and_then(|ctx| {
+                let args = Args::from_params(typed_params::<S, Ctx, Args>(call), names.as_ref())?;
+                handler.call(ctx, args).into_result()
+            });
+            reply(call, outcome)
+        }));
+        self.insert(name, handler, info::<Args>(names, false))
     }
 
-    /// Registers an asynchronous function that receives the whole call: its params, id and the
-    /// extensions that the transport and middleware attached.
+    /// Registers an asynchronous function whose typed params have the given names, in order.
     ///
     /// # Panics
     /// If the name is taken or reserved (`rpc.`).
-    pub fn raw_async_method<F, Fut>(&mut self, name: &str, handler: F) -> &mut Self
+    pub fn async_method<Ctx, Args, H>(&mut self, name: &str, names: Args::Names, handler: H) -> &mut Self
     where
-        F: Fn(&Call) -> Fut + Send + Sync + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoResult,
+        Ctx: FromCallTuple<S>,
+        Args: FromParams,
+        H: AsyncHandler<S, Ctx, Args>,
     {
-        self.insert(
-            name,
-            Handler::Async(Box::new(move |call: Call| {
-                let future = handler(&call);
-                Box::pin(async move { reply(&call, future.await.into_result()) })
-            })),
-        )
+        let state = Arc::clone(&self.state);
+        let handler = Handler::Async(Box::new(move |call: Call| {
+            // The handler is called here, by reference: its future owns what it needs, so neither
+            // the handler nor the state is reference-counted per call.
+            let started = Ctx::from_call(&call, &state).and_then(|ctx| {
+                let args = Args::from_params(typed_params::<S, Ctx, Args>(&call), names.as_ref())?;
+                Ok(handler.call(ctx, args))
+            });
+            Box::pin(async move {
+                let outcome = match started {
+                    Ok(future) => future.await.into_result(),
+                    Err(error) => Err(error),
+                };
+                reply(&call, outcome)
+            })
+        }));
+        self.insert(name, handler, info::<Args>(names, true))
     }
 
+    /// Moves every method of `other` into this registry; each keeps the state it was registered with.
+    ///
+    /// # Panics
+    /// If a name is registered in both.
+    pub fn merge<T>(&mut self, other: Methods<T>) -> &mut Self {
+        for (name, entry) in other.entries {
+            self.insert_entry(name, entry);
+        }
+        self
+    }
+}
+
+impl<S> Methods<S> {
     /// True if a method of this name is registered.
     pub fn contains(&self, name: &str) -> bool {
-        self.handlers.contains_key(name)
+        self.entries.contains_key(name)
     }
 
     /// The registered names, sorted.
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.handlers.keys().map(AsRef::as_ref).collect();
+        let mut names: Vec<&str> = self.entries.keys().map(AsRef::as_ref).collect();
         names.sort_unstable();
         names
+    }
+
+    /// What is known of the method `name`, if it is registered.
+    pub fn info(&self, name: &str) -> Option<&MethodInfo> {
+        self.entries.get(name).map(|entry| &entry.info)
     }
 
     /// Turns the registry into the tower service that answers calls.
     pub fn into_service(self) -> MethodsService {
         MethodsService {
-            methods: Arc::new(self),
+            methods: Arc::new(Registry {
+                entries: self.entries,
+            }),
         }
     }
 
-    fn insert(&mut self, name: &str, handler: Handler) -> &mut Self {
+    fn insert(&mut self, name: &str, handler: Handler, info: MethodInfo) -> &mut Self {
+        self.insert_entry(name.into(), Entry { handler, info });
+        self
+    }
+
+    fn insert_entry(&mut self, name: Box<str>, entry: Entry) {
         assert!(
             !name.starts_with("rpc."),
             "method names beginning with `rpc.` are reserved (spec 8): {name}"
         );
-        let previous = self.handlers.insert(name.into(), handler);
-        assert!(previous.is_none(), "method `{name}` is registered twice");
-        self
+        assert!(
+            !self.entries.contains_key(&name),
+            "method `{name}` is registered twice"
+        );
+        self.entries.insert(name, entry);
     }
+}
 
+/// The params the typed arguments are read from: none when an extractor reads them itself and the
+/// handler has no typed params, so that `fn(Params)` accepts whatever was sent.
+fn typed_params<S, Ctx: FromCallTuple<S>, Args: FromParams>(call: &Call) -> Option<&str> {
+    if Ctx::READS_PARAMS && Args::ARITY == 0 {
+        None
+    } else {
+        call.params()
+    }
+}
+
+fn info<Args: FromParams>(names: Args::Names, is_async: bool) -> MethodInfo {
+    MethodInfo {
+        param_names: names.as_ref().to_vec(),
+        is_async,
+    }
+}
+
+/// The registry once serving: its state lives on inside the handlers, so it has no type parameter.
+struct Registry {
+    entries: HashMap<Box<str>, Entry, FxBuildHasher>,
+}
+
+impl Registry {
     fn invoke(&self, call: Call) -> CallFuture {
-        match self.handlers.get(call.method()) {
+        match self.entries.get(call.method()).map(|entry| &entry.handler) {
             None => CallFuture::ready(call.reply_error(&ErrorCode::MethodNotFound.into())),
             Some(Handler::Sync(handler)) => {
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| handler(&call)));
@@ -199,16 +266,6 @@ impl Methods {
     }
 }
 
-fn check_arity<Args: FromParams>(name: &str, names: &[&str]) {
-    assert_eq!(
-        names.len(),
-        Args::ARITY,
-        "method `{name}` takes {} parameters but {} names were given",
-        Args::ARITY,
-        names.len()
-    );
-}
-
 fn reply<T: serde::Serialize>(call: &Call, outcome: Result<T, ErrorObject>) -> Option<Reply> {
     match outcome {
         Ok(result) => call.reply_result(&result),
@@ -228,15 +285,25 @@ fn panicked(call: &Call) -> Option<Reply> {
 /// The service that runs registered methods: the innermost service of the per-call stack.
 ///
 /// Cloning it is cheap (one reference count).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MethodsService {
-    methods: Arc<Methods>,
+    methods: Arc<Registry>,
 }
 
 impl MethodsService {
-    /// The registry behind the service.
-    pub fn methods(&self) -> &Methods {
-        &self.methods
+    /// The registered names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.methods.entries.keys().map(AsRef::as_ref).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+impl fmt::Debug for MethodsService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MethodsService")
+            .field("names", &self.names())
+            .finish()
     }
 }
 

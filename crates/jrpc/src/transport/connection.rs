@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use super::framing::Frame;
 use super::pending::{Answer, BatchWaiter, Subscriber, Table, Waiter};
-use crate::server::{poll_once, CallService, Reply, Server};
+use crate::server::{poll_once, Call, CallService, FromCall, Reply, Server};
 use crate::wire::{self, ErrorCode, ErrorObject, Inbound, Version, NULL_ID};
 
 /// Limits of one persistent connection.
@@ -106,6 +106,25 @@ struct PeerInner {
 impl fmt::Debug for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Peer").field("closed", &self.is_closed()).finish()
+    }
+}
+
+/// A handler may ask for the `Peer` of the connection its call came on: calls over HTTP have none,
+/// and a handler that needs one fails with -32603 (ask for `Option<Peer>` to serve both).
+impl<S> FromCall<S> for Peer {
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
+        call.extensions().get::<Peer>().cloned().ok_or_else(|| {
+            ErrorObject::internal(
+                "this method talks back to the client, which needs a persistent connection \
+                 (WebSocket, TCP, Unix socket or stdio)",
+            )
+        })
+    }
+}
+
+impl<S> FromCall<S> for Option<Peer> {
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
+        Ok(call.extensions().get::<Peer>().cloned())
     }
 }
 
