@@ -131,6 +131,11 @@ where
 
 /// A synchronous function of extractors `Ctx` and typed params `Args` (both tuples), on a registry
 /// with state `S`. It runs inline, without spawning a task: meant for cheap, non-blocking work.
+#[diagnostic::on_unimplemented(
+    message = "this function cannot be registered as a synchronous JSON-RPC method",
+    note = "a handler's leading arguments are extractors (State, Peer, Option<Peer>, Extension, Params); the rest are its params, each of which must implement serde::Deserialize",
+    note = "it returns Result<T, E> with T: Serialize and E: Into<ErrorObject>, or a plain value such as a number, a String, a Vec or a tuple; wrap any other serializable type in jrpc::Json"
+)]
 pub trait SyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     /// The function's return type.
     type Output: IntoResult;
@@ -140,6 +145,12 @@ pub trait SyncHandler<S, Ctx, Args>: Send + Sync + 'static {
 }
 
 /// An asynchronous function of extractors `Ctx` and typed params `Args`, on a registry with state `S`.
+#[diagnostic::on_unimplemented(
+    message = "this function cannot be registered as an asynchronous JSON-RPC method",
+    note = "a handler's leading arguments are extractors (State, Peer, Option<Peer>, Extension, Params); the rest are its params, each of which must implement serde::Deserialize",
+    note = "it returns Result<T, E> with T: Serialize and E: Into<ErrorObject>, or a plain value such as a number, a String, a Vec or a tuple; wrap any other serializable type in jrpc::Json",
+    note = "an async handler returns a future: an `async fn`, or a closure returning `async move { ... }`"
+)]
 pub trait AsyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     /// The value the future resolves to.
     type Output: IntoResult;
