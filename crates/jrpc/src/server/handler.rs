@@ -149,7 +149,7 @@ pub trait SyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     message = "this function cannot be registered as an asynchronous JSON-RPC method",
     note = "a handler's leading arguments are extractors (State, Peer, Option<Peer>, Extension, Params); the rest are its params, each of which must implement serde::Deserialize",
     note = "it returns Result<T, E> with T: Serialize and E: Into<ErrorObject>, or a plain value such as a number, a String, a Vec or a tuple; wrap any other serializable type in jrpc::Json",
-    note = "an async handler returns a future: an `async fn`, or a closure returning `async move { ... }`"
+    note = "an async handler returns a future: an `async fn`, or a closure returning `async move {{ ... }}`"
 )]
 pub trait AsyncHandler<S, Ctx, Args>: Send + Sync + 'static {
     /// The value the future resolves to.
