@@ -21,3 +21,8 @@ pub use transport::http;
 
 pub use server::{Call, Extension, Json, Limits, Methods, Params, Reply, Server, ServerBuilder, State};
 pub use wire::{ErrorCode, ErrorObject};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
