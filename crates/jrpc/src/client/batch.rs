@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::message::{typed, write_request};
 use super::Error;
-use crate::transport::pending::Answer;
+use crate::transport::connection::Answer;
 
 /// A batch being built: calls and notifications, sent together with [`super::Client::send_batch`].
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio_rustls::rustls::ClientConfig;
 
 use super::Error;
-use crate::transport::pending::{Answer, BatchAnswer};
+use crate::transport::connection::{Answer, BatchAnswer};
 use crate::wire::{self, Responses};
 
 /// Plain HTTP skips the TLS connector's wrapping of every connection.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::Error;
-use crate::transport::pending::Answer;
+use crate::transport::connection::Answer;
 
 /// Appends one request (with `id`) or notification (without) to `out`, through the wire layer's
 /// writer; a params value that is not an array or an object is the caller's mistake.

@@ -34,9 +34,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::CertificateDer;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::rustls::ClientConfig;
 
 pub use batch::{Batch, BatchResults, BatchSlot};
 pub use error::Error;
@@ -44,12 +42,12 @@ pub use persistent::Reconnect;
 pub use subscription::Subscription;
 
 use crate::server::{Methods, Server};
-use crate::transport::connection::ConnectionLimits;
+use crate::transport::connection::{Answer, BatchAnswer, ConnectionLimits, Subscriber, Waiter};
+use crate::transport::dial::{self, DialSettings, Target};
+use crate::transport::endpoint::Endpoint;
 use crate::transport::framing::Framing;
-use crate::transport::pending::{Answer, BatchAnswer, Subscriber, Waiter};
-use message::typed;
-pub(crate) use message::write_request;
-use persistent::{Endpoint, PersistentLink, Settings};
+use message::{typed, write_request};
+use persistent::PersistentLink;
 
 /// A connection to one JSON-RPC server. Cheap to clone; clones share the connection.
 #[derive(Clone)]
@@ -357,7 +355,7 @@ impl ClientBuilder {
 
     /// Methods the server may call on this client over a persistent connection (the same handler
     /// model as the server's); without them, such calls get -32601.
-    pub fn methods(mut self, methods: Methods) -> Self {
+    pub fn methods<S>(mut self, methods: Methods<S>) -> Self {
         self.server = Some(Server::new(methods));
         self
     }
@@ -379,16 +377,18 @@ impl ClientBuilder {
     /// `tcp://host:port` and `tls://host:port` (byte streams with the configured framing), and
     /// `unix:/path/to/socket`.
     pub async fn connect(self, url: &str) -> Result<Client, Error> {
-        let (scheme, rest) = match url.split_once("://") {
-            Some(parts) => parts,
-            None => match url.strip_prefix("unix:") {
-                Some(path) => ("unix", path),
-                None => return Err(unknown_scheme(url)),
-            },
-        };
-        let endpoint = match scheme.to_ascii_lowercase().as_str() {
+        let endpoint: Endpoint = url
+            .parse()
+            .map_err(|error| Error::config(format!("invalid URL {url:?}: {error}")))?;
+        self.connect_to(&endpoint).await
+    }
+
+    /// Connects to a server at an endpoint parsed already (see [`ClientBuilder::connect`]).
+    pub async fn connect_to(self, endpoint: &Endpoint) -> Result<Client, Error> {
+        let target = match endpoint {
             #[cfg(feature = "http")]
-            "http" | "https" => {
+            Endpoint::Http { .. } => {
+                let url = endpoint.to_string();
                 let uri: ::http::Uri = url
                     .parse()
                     .map_err(|e| Error::config(format!("invalid URL {url}: {e}")))?;
@@ -401,42 +401,33 @@ impl ClientBuilder {
                 return Ok(self.client(Link::Http(Box::new(link))));
             }
             #[cfg(feature = "http")]
-            "ws" | "wss" => {
+            Endpoint::WebSocket { tls, .. } => {
                 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+                let url = endpoint.to_string();
                 let mut request = url
+                    .as_str()
                     .into_client_request()
                     .map_err(|e| Error::config(format!("invalid URL {url}: {e}")))?;
                 request.headers_mut().extend(self.header_map()?);
-                Endpoint::WebSocket {
-                    request,
-                    tls: scheme.eq_ignore_ascii_case("wss"),
-                }
+                Target::WebSocket { request, tls: *tls }
             }
-            "tcp" | "tls" => {
-                let uri: ::http::Uri = url
-                    .parse()
-                    .map_err(|e| Error::config(format!("invalid URL {url}: {e}")))?;
-                let (Some(host), Some(port)) = (uri.host(), uri.port_u16()) else {
-                    return Err(Error::config(format!("{url} needs a host and a port")));
-                };
-                Endpoint::Tcp {
-                    host: host.to_owned(),
-                    port,
-                    tls: scheme.eq_ignore_ascii_case("tls"),
-                }
-            }
+            Endpoint::Tcp { host, port, tls } => Target::Tcp {
+                host: host.clone(),
+                port: *port,
+                tls: *tls,
+            },
             #[cfg(unix)]
-            "unix" => {
-                let path = rest.trim_start_matches("//");
-                if path.is_empty() {
-                    return Err(Error::config(format!("{url} names no socket path")));
-                }
-                Endpoint::Unix(path.into())
+            Endpoint::Unix { path } => Target::Unix(path.clone()),
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(Error::config(format!(
+                    "{} endpoints need a feature this build of jrpc lacks",
+                    other.scheme()
+                )))
             }
-            _ => return Err(unknown_scheme(url)),
         };
         let reconnect = self.reconnect.clone();
-        let link = PersistentLink::open(endpoint, self.settings()?, reconnect).await?;
+        let link = PersistentLink::open(target, self.settings()?, reconnect).await?;
         Ok(self.client(Link::Persistent(Box::new(link))))
     }
 
@@ -447,12 +438,12 @@ impl ClientBuilder {
         I: IntoIterator<Item = A>,
         A: Into<OsString>,
     {
-        let endpoint = Endpoint::Child {
+        let target = Target::Child {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
         };
         let reconnect = self.reconnect.clone();
-        let link = PersistentLink::open(endpoint, self.settings()?, reconnect).await?;
+        let link = PersistentLink::open(target, self.settings()?, reconnect).await?;
         Ok(self.client(Link::Persistent(Box::new(link))))
     }
 
@@ -463,7 +454,7 @@ impl ClientBuilder {
         W: AsyncWrite + Unpin + Send + 'static,
     {
         let settings = self.settings()?;
-        let peer = persistent::open_stream(reader, writer, &settings);
+        let peer = dial::open_stream(reader, writer, &settings);
         Ok(self.client(Link::Persistent(Box::new(PersistentLink::over(peer, settings)))))
     }
 
@@ -479,8 +470,8 @@ impl ClientBuilder {
         }
     }
 
-    fn settings(&self) -> Result<Settings, Error> {
-        Ok(Settings {
+    fn settings(&self) -> Result<DialSettings, Error> {
+        Ok(DialSettings {
             framing: self.framing,
             max_message_bytes: self.max_message_bytes,
             limits: ConnectionLimits {
@@ -507,35 +498,6 @@ impl ClientBuilder {
     }
 
     fn tls_config(&self) -> Result<ClientConfig, Error> {
-        let mut roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        for pem in &self.extra_roots {
-            let mut found = false;
-            for certificate in CertificateDer::pem_slice_iter(pem) {
-                let certificate =
-                    certificate.map_err(|e| Error::config(format!("unreadable root certificate: {e}")))?;
-                roots
-                    .add(certificate)
-                    .map_err(|e| Error::config(format!("unusable root certificate: {e}")))?;
-                found = true;
-            }
-            if !found {
-                return Err(Error::config("no certificate in the root certificate PEM"));
-            }
-        }
-        Ok(
-            ClientConfig::builder_with_provider(crate::transport::tls::crypto_provider())
-                .with_safe_default_protocol_versions()
-                .map_err(|e| Error::config(format!("TLS setup: {e}")))?
-                .with_root_certificates(roots)
-                .with_no_client_auth(),
-        )
+        crate::transport::tls::client_config(&self.extra_roots).map_err(Error::config)
     }
-}
-
-fn unknown_scheme(url: &str) -> Error {
-    Error::config(format!(
-        "unknown URL scheme in {url:?}: use http://, https://, ws://, wss://, tcp://, tls:// or unix:"
-    ))
 }

@@ -19,7 +19,8 @@ use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use super::framing::Frame;
-use super::pending::{Answer, BatchWaiter, Subscriber, Table, Waiter};
+use super::pending::Table;
+pub(crate) use super::pending::{Answer, BatchAnswer, BatchWaiter, Subscriber, Waiter};
 use crate::server::{poll_once, Call, CallService, FromCall, Reply, Server};
 use crate::wire::{self, ErrorCode, ErrorObject, Inbound, Version, NULL_ID};
 

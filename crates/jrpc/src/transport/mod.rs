@@ -1,11 +1,12 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
 pub mod connection;
+pub(crate) mod dial;
 pub mod endpoint;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
-pub(crate) mod pending;
+mod pending;
 #[cfg(feature = "http")]
 mod stall;
 pub mod stream;

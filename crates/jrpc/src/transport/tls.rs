@@ -1,5 +1,5 @@
-//! TLS for the HTTP, WebSocket and TCP listeners, with rustls: certificate chain and private key
-//! from PEM files.
+//! TLS with rustls, for both sides: the listeners' identity (certificate chain and private key from
+//! PEM files) and the dialing side's trust (the web's roots plus any private CA) and handshake.
 
 use std::io;
 use std::path::PathBuf;
@@ -7,9 +7,12 @@ use std::sync::Arc;
 
 use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+use super::dial::DialError;
 
 /// Where a listener's certificate and key are.
 #[derive(Debug, Clone)]
@@ -57,4 +60,49 @@ pub(crate) fn crypto_provider() -> Arc<CryptoProvider> {
     CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider()))
+}
+
+/// The dialing side's TLS settings: the web's roots (webpki-roots) plus the CA certificates in each
+/// of `extra_roots` (PEM). Errors name the unusable certificate.
+pub(crate) fn client_config(extra_roots: &[Vec<u8>]) -> Result<ClientConfig, String> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for pem in extra_roots {
+        let mut found = false;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate = certificate.map_err(|e| format!("unreadable root certificate: {e}"))?;
+            roots
+                .add(certificate)
+                .map_err(|e| format!("unusable root certificate: {e}"))?;
+            found = true;
+        }
+        if !found {
+            return Err("no certificate in the root certificate PEM".to_owned());
+        }
+    }
+    Ok(ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// The client's handshake on `stream` with the server `host`, offering `alpn` if not empty.
+pub(crate) async fn connect(
+    stream: tokio::net::TcpStream,
+    host: &str,
+    mut config: ClientConfig,
+    alpn: &[u8],
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, DialError> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|error| DialError::Config(format!("{host} is not a valid TLS server name: {error}")))?;
+    if !alpn.is_empty() {
+        config.alpn_protocols = vec![alpn.to_vec()];
+    }
+    TlsConnector::from(Arc::new(config))
+        .connect(name, stream)
+        .await
+        .map_err(|error| DialError::Transport(format!("TLS handshake with {host} failed: {error}")))
 }
