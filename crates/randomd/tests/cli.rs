@@ -1,15 +1,16 @@
 //! The `randomd` command line: key management end to end, and every kind of bad input gives a clear
 //! one-line error and a failing exit status, never a panic.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn randomd(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_randomd"))
+    common::randomd_command()
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
-        .env_remove("RANDOMD_LISTEN")
         .output()
         .expect("randomd runs")
 }
@@ -230,13 +231,13 @@ fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
     }
 
     // The same checks apply to the environment variable and the config file.
-    let by_env = Command::new(env!("CARGO_BIN_EXE_randomd"))
+    let by_env = common::randomd_command()
         .args(["keys", "list"])
         .env("RANDOMD_DATABASE", "postgres://u@h:99999/d")
         .output()
         .expect("randomd runs");
     assert_clear_failure(&by_env, "malformed PostgreSQL URL");
-    let help = Command::new(env!("CARGO_BIN_EXE_randomd"))
+    let help = common::randomd_command()
         .arg("--help")
         .env("RANDOMD_DATABASE", "postgres://randomd:s3cret@db/randomd")
         .output()
@@ -254,5 +255,60 @@ fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
             &["--config", config.to_str().expect("utf-8"), "keys", "list"],
         ),
         "malformed PostgreSQL URL",
+    );
+}
+
+/// A `RANDOMD_DATABASE` the inner test below finds set: a malformed URL, so any randomd that reads
+/// it fails at once, naming it.
+const BOGUS_DATABASE: &str = "postgres://exported@h:99999/by-the-shell";
+
+/// Variables exported in the shell that runs the tests never reach a randomd a test starts: this
+/// runs the test binary again, only the test below, with bogus `RANDOMD_*` variables set.
+#[test]
+fn exported_randomd_variables_never_reach_a_test_randomd() {
+    let inner = "a_randomd_started_by_the_test_helper_ignores_randomd_variables";
+    let output = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", inner, "--nocapture", "--test-threads", "1"])
+        .env("RANDOMD_DATABASE", BOGUS_DATABASE)
+        .env("RANDOMD_CONFIG", "/nonexistent/randomd.toml")
+        .env("RANDOMD_LISTEN", "not an address")
+        .output()
+        .expect("the test binary runs");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.contains("1 passed"),
+        "the inner test did not run: {stdout}"
+    );
+    assert!(
+        stdout.contains("the bogus RANDOMD_DATABASE is live"),
+        "the inner test did not see the variables: {stdout}"
+    );
+}
+
+/// Run alone it checks the helper in a clean environment; run by the test above, it first shows
+/// that the exported variable is live (a randomd started without the helper reads it and fails),
+/// then that a randomd started through the helper does not read it.
+#[test]
+fn a_randomd_started_by_the_test_helper_ignores_randomd_variables() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if std::env::var_os("RANDOMD_DATABASE").is_some_and(|value| value == BOGUS_DATABASE) {
+        // Only RANDOMD_DATABASE is left, so the failure names it.
+        let unprotected = Command::new(env!("CARGO_BIN_EXE_randomd"))
+            .env_remove("RANDOMD_CONFIG")
+            .env_remove("RANDOMD_LISTEN")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["keys", "list"])
+            .output()
+            .expect("randomd runs");
+        assert_clear_failure(&unprotected, "malformed PostgreSQL URL");
+        println!("the bogus RANDOMD_DATABASE is live");
+    }
+    let listed = randomd(dir.path(), &["keys", "list"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    assert!(
+        dir.path().join("randomd.sqlite3").exists(),
+        "the data directory's SQLite database was used"
     );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 /// Starts the binary on a free port; returns it, its RPC URL and the development key if it made one.
 fn launch(data_dir: &std::path::Path, durability: &str) -> (Child, String, Option<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_randomd"))
+    let mut child = common::randomd_command()
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--signing-key")

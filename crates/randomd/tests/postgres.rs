@@ -5,7 +5,7 @@
 mod common;
 mod pg;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use futures_util::future::join_all;
 use randomd::store::{Charge, Charged, KeyStatus, PostgresStore, PostgresUrl, Refusal, SqliteStore, Store};
@@ -274,10 +274,8 @@ async fn three_pools_charging_one_key_never_exceed_it_and_never_skip_a_serial() 
 }
 
 fn randomd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_randomd"))
+    common::randomd_command()
         .args(args)
-        .env_remove("RANDOMD_DATABASE")
-        .env_remove("RANDOMD_CONFIG")
         .output()
         .expect("randomd runs")
 }
@@ -335,10 +333,9 @@ async fn keys_commands_work_against_postgres() {
         assert_eq!(status().await, expected);
     }
     // The environment variable and the config file choose PostgreSQL too.
-    let by_env = Command::new(env!("CARGO_BIN_EXE_randomd"))
+    let by_env = common::randomd_command()
         .args(["keys", "show", "1"])
         .env("RANDOMD_DATABASE", url)
-        .env_remove("RANDOMD_CONFIG")
         .output()
         .expect("randomd runs");
     assert!(text(&by_env.stdout).contains("alice"), "{}", text(&by_env.stderr));

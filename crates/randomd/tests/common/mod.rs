@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -15,6 +16,21 @@ use randomd::config::Settings;
 use randomd::entropy::{EntropySource, SourceKind};
 use randomd::Running;
 use serde_json::{json, Value};
+
+/// The `randomd` binary, to be started by a test: every `RANDOMD_*` variable of the environment
+/// the tests run in is removed from its environment, so only what the test sets reaches it (an
+/// exported `RANDOMD_DATABASE` must never point a test at a real database). Every randomd test
+/// starts the binary through this.
+pub fn randomd_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_randomd"));
+    // `vars_os`, not `vars`: a variable whose value is not UTF-8 must not panic the helper.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RANDOMD_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
 
 /// One RSA key for the whole test binary: generating 4096-bit keys is slow.
 pub fn shared_signing_key() -> PathBuf {

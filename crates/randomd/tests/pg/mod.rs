@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -148,7 +148,7 @@ impl Instance {
     pub fn start_on(database_url: &str, listen: &str) -> Instance {
         // Its log goes to a file, shown if it fails to start: the tests make it log many errors.
         let log = tempfile::NamedTempFile::new().expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_randomd"))
+        let mut child = crate::common::randomd_command()
             .args(["--database", database_url, "--signing-key"])
             .arg(crate::common::shared_signing_key())
             .args(["serve", "--listen", listen, "--database-connections", "4"])
