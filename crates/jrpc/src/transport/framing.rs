@@ -17,6 +17,40 @@ pub enum Framing {
     ContentLength,
 }
 
+impl Framing {
+    /// Every framing, in the order a command line lists them.
+    pub const ALL: [Framing; 2] = [Framing::NewlineDelimited, Framing::ContentLength];
+
+    /// The name a command line or a config file uses: `newline` or `content-length`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Framing::NewlineDelimited => "newline",
+            Framing::ContentLength => "content-length",
+        }
+    }
+}
+
+impl std::fmt::Display for Framing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reads `newline` (or `newline-delimited`) and `content-length`, in any case.
+impl std::str::FromStr for Framing {
+    type Err = FramingError;
+
+    fn from_str(text: &str) -> Result<Framing, FramingError> {
+        match text.to_ascii_lowercase().as_str() {
+            "newline" | "newline-delimited" => Ok(Framing::NewlineDelimited),
+            "content-length" => Ok(Framing::ContentLength),
+            _ => Err(FramingError(format!(
+                "unknown framing {text:?}: use newline or content-length"
+            ))),
+        }
+    }
+}
+
 /// What the decoder found next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
@@ -283,6 +317,23 @@ mod tests {
             let mut buffer = BytesMut::from(input);
             assert!(codec.decode(&mut buffer).is_err(), "{input:?}");
         }
+    }
+
+    #[test]
+    fn framing_names_round_trip() {
+        for framing in Framing::ALL {
+            assert_eq!(framing.to_string().parse::<Framing>().unwrap(), framing);
+        }
+        assert_eq!(
+            "Content-Length".parse::<Framing>().unwrap(),
+            Framing::ContentLength
+        );
+        assert_eq!(
+            "newline-delimited".parse::<Framing>().unwrap(),
+            Framing::NewlineDelimited
+        );
+        let error = "lines".parse::<Framing>().unwrap_err().to_string();
+        assert!(error.contains("unknown framing \"lines\""), "{error}");
     }
 
     #[test]

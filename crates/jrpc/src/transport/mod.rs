@@ -1,6 +1,7 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
 pub mod connection;
+pub mod endpoint;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
@@ -13,7 +14,8 @@ pub mod tls;
 pub(crate) mod ws;
 
 pub use connection::{ConnectionLimits, Peer, PeerError};
-pub use framing::Framing;
+pub use endpoint::{Endpoint, EndpointError};
+pub use framing::{Framing, FramingError};
 pub use stream::{open_io, serve_io, serve_stdio, StreamConfig, StreamServer};
 pub use tls::TlsFiles;
 
