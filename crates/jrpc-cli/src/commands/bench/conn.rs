@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::target::{Framing, Target};
+use jrpc::transport::{Endpoint, Framing};
 
 /// The largest reply we buffer before calling the peer broken.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -69,10 +69,10 @@ pub enum Conn {
 
 impl Conn {
     /// Connects to the target. Errors are transport errors (io) or handshake garbage.
-    pub async fn open(target: &Target, framing: Framing) -> Result<Conn, ConnError> {
+    pub async fn open(target: &Endpoint, framing: Framing) -> Result<Conn, ConnError> {
         let codec = match (target, framing) {
-            (Target::Http { .. }, _) => Codec::Http,
-            (_, Framing::Newline) => Codec::Newline,
+            (Endpoint::Http { .. }, _) => Codec::Http,
+            (_, Framing::NewlineDelimited) => Codec::Newline,
             (_, Framing::ContentLength) => Codec::ContentLength,
         };
         let bytes = |reader: Reader, writer: Writer| Conn::Bytes {
@@ -83,7 +83,7 @@ impl Conn {
             out: Vec::with_capacity(64 * 1024),
         };
         match target {
-            Target::Http { .. } | Target::Tcp { .. } => {
+            Endpoint::Http { .. } | Endpoint::Tcp { .. } => {
                 let authority = target.authority().unwrap_or_default();
                 let stream = tokio::net::TcpStream::connect(&authority).await?;
                 stream.set_nodelay(true)?;
@@ -91,19 +91,20 @@ impl Conn {
                 Ok(bytes(Box::new(reader), Box::new(writer)))
             }
             #[cfg(unix)]
-            Target::Unix { path } => {
+            Endpoint::Unix { path } => {
                 let stream = tokio::net::UnixStream::connect(path).await?;
                 let (reader, writer) = stream.into_split();
                 Ok(bytes(Box::new(reader), Box::new(writer)))
             }
-            Target::Ws { url, .. } => {
-                match tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await {
+            Endpoint::WebSocket { .. } => {
+                match tokio_tungstenite::connect_async_with_config(target.to_string(), None, true).await {
                     Ok((socket, _)) => Ok(Conn::Ws(Box::new(socket))),
                     Err(tungstenite::Error::Io(error)) => Err(ConnError::Io(error)),
                     Err(error) => Err(ConnError::Garbage(format!("WebSocket handshake failed: {error}"))),
                 }
             }
-            _ => Err(ConnError::Io(io::Error::other(
+            #[cfg(not(unix))]
+            Endpoint::Unix { .. } => Err(ConnError::Io(io::Error::other(
                 "this target cannot be benchmarked",
             ))),
         }

@@ -10,6 +10,48 @@ use std::fmt::{self, Write as _};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+/// The examples under `jrpc check --help`.
+pub const HELP: &str = "\
+Reads one message, a batch, or many messages (one per line, or concatenated), from files or stdin,
+and says for each whether it is a valid request, notification, response, error response or batch,
+with every rule it breaks and the section of the specification. Warnings (SHOULD-level rules such as
+a null or fractional id, or a method named rpc.*) do not make a message invalid unless --strict.
+After invalid JSON, reading resumes at the next line.
+
+Examples:
+  jrpc check request.json
+  echo '{\"jsonrpc\":\"2.0\",\"method\":1,\"params\":\"bar\"}' | jrpc check
+      message 1 (line 1): invalid request (no id)
+        error: method must be a string, not a number (spec 4)
+        error: params must be an array or an object, not a string (spec 4.2)
+  jrpc build subtract 42 23 | jrpc check --quiet && echo valid
+  jrpc check --expect response replies.jsonl --json
+
+Exit status: 0 when every message is valid, 5 when one is not, 2 when input cannot be read.";
+
+/// `jrpc check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files to read; none or '-' reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Judge objects as requests or responses only (default: by their members).
+    #[arg(long, value_enum, default_value_t = Expect::Any)]
+    pub expect: Expect,
+    /// Count warnings as violations (exit status 5).
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing; only the exit status tells.
+    #[arg(short, long, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Print the verdicts as JSON (one array).
+    #[arg(long)]
+    pub json: bool,
+    /// Colour the verdicts.
+    #[arg(long, value_enum, default_value_t = crate::output::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: crate::output::ColorChoice,
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -635,7 +677,7 @@ fn error_message(error: &serde_json::Error) -> String {
 }
 
 /// Runs `jrpc check`.
-pub fn run(args: &crate::cli::CheckArgs) -> crate::exit::CliResult {
+pub fn run(args: &CheckArgs) -> crate::exit::CliResult {
     use std::io::{IsTerminal, Read};
 
     use crate::exit::{CliError, Status};

@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{BenchArgs, ConnStats};
-use crate::target::Target;
+use jrpc::transport::Endpoint;
 
 /// The figures of one run.
 #[derive(Debug)]
@@ -37,17 +37,16 @@ pub struct Summary {
 impl Summary {
     pub fn new(
         args: &BenchArgs,
-        target: &Target,
+        target: &Endpoint,
         stats: Vec<ConnStats>,
         elapsed: Duration,
         interrupted: bool,
     ) -> Summary {
         let transport = match target {
-            Target::Http { .. } => "http",
-            Target::Ws { .. } => "ws",
-            Target::Tcp { .. } => "tcp",
-            Target::Unix { .. } => "unix",
-            Target::Exec { .. } => "exec",
+            Endpoint::Http { .. } => "http",
+            Endpoint::WebSocket { .. } => "ws",
+            Endpoint::Tcp { .. } => "tcp",
+            Endpoint::Unix { .. } => "unix",
         };
         let mut summary = Summary {
             target: target.to_string(),
