@@ -99,7 +99,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
         let id = id.unwrap_or_else(&mut auto_id);
         if let Some(result) = &args.result {
             let result = json_or_string(result, "--result")?;
-            return Ok(message::result_response(&result, &id));
+            return message::result_response(&result, &id);
         }
         let error = args.error.as_deref().unwrap_or_default();
         let code = message::parse_error_code(error.first().map(String::as_str).unwrap_or_default())?;
@@ -116,7 +116,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
             Some(data) => Some(json_or_string(data, "--data")?),
             None => None,
         };
-        return Ok(message::error_response(code, message, data.as_deref(), &id));
+        return message::error_response(code, message, data.as_deref(), &id);
     }
     let Some(method) = &args.method else {
         return Err(CliError::usage(
@@ -132,7 +132,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
     } else {
         Some(id.unwrap_or_else(auto_id))
     };
-    Ok(message::request(method, &params, id.as_deref()))
+    message::request(method, &params, id.as_deref())
 }
 
 /// Composes a batch from its elements; requests without an id get 1, 2, 3... in order.

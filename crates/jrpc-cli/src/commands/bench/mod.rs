@@ -13,15 +13,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use clap::Args;
-use hdrhistogram::Histogram;
+use jrpc::transport::framing;
 use jrpc::transport::{Endpoint, Framing};
 use jrpc::wire::{parse_responses, Responses};
 use tokio::sync::watch;
+use tokio_util::codec::Encoder;
 
 use self::conn::{Conn, ConnError, Reply};
 pub use self::report::Summary;
+use self::report::{ConnStats, Shape};
 use crate::exit::{CliError, CliResult, Status};
 use crate::target::Target;
 
@@ -131,41 +133,6 @@ impl Shared {
     }
 }
 
-/// One connection's results.
-#[derive(Debug)]
-pub struct ConnStats {
-    pub histogram: Histogram<u64>,
-    pub calls: u64,
-    pub messages: u64,
-    pub rpc_errors: u64,
-    pub transport_errors: u64,
-    pub timeouts: u64,
-    pub first_rpc_error: Option<String>,
-    pub first_transport_error: Option<String>,
-}
-
-impl ConnStats {
-    fn new() -> ConnStats {
-        ConnStats {
-            histogram: report::latency_histogram(),
-            calls: 0,
-            messages: 0,
-            rpc_errors: 0,
-            transport_errors: 0,
-            timeouts: 0,
-            first_rpc_error: None,
-            first_transport_error: None,
-        }
-    }
-
-    fn transport_error(&mut self, calls: u64, why: impl FnOnce() -> String) {
-        self.transport_errors += calls;
-        if self.first_transport_error.is_none() {
-            self.first_transport_error = Some(why());
-        }
-    }
-}
-
 /// Runs `jrpc bench`.
 pub fn run(args: BenchArgs) -> CliResult {
     let target = match Target::parse(&args.url)? {
@@ -208,7 +175,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                 &headers,
             )
         })
-        .collect();
+        .collect::<Result<Vec<Bytes>, CliError>>()?;
     let batch = u64::from(args.batch);
     let budget = match args.requests {
         Some(calls) => calls.div_ceil(batch),
@@ -246,7 +213,14 @@ pub fn run(args: BenchArgs) -> CliResult {
         args.requests,
         progress,
     ))?;
-    let summary = Summary::new(&args, &target, stats, elapsed, interrupted);
+    let shape = Shape {
+        method: args.method.clone(),
+        connections: args.connections,
+        pipeline: args.pipeline,
+        batch: args.batch,
+        threads: args.threads,
+    };
+    let summary = Summary::new(&shape, &target, stats, elapsed, interrupted);
     if args.json {
         println!("{}", summary.to_json());
     } else {
@@ -387,7 +361,7 @@ async fn worker(
 ) -> Result<ConnStats, CliError> {
     let depth = shared.slots.len();
     let calls = shared.batch;
-    let mut stats = ConnStats::new();
+    let mut stats = ConnStats::empty();
     let mut sent_at: Vec<Option<Instant>> = vec![None; depth];
     // HTTP/1.1 answers in order: the slots in the order they were sent.
     let mut order = std::collections::VecDeque::with_capacity(depth);
@@ -664,7 +638,9 @@ fn complete(
     Ok(slot)
 }
 
-/// The bytes of slot `slot`: one call with id `slot`, or a batch with ids `slot*batch ..`, framed.
+/// The bytes of slot `slot`: one call with id `slot`, or a batch with ids `slot*batch ..`, written
+/// by the library's request writer and framed: an HTTP/1.1 POST, a WebSocket message as it is, or
+/// the library's stream codec.
 fn slot_bytes(
     target: &Endpoint,
     framing: Framing,
@@ -673,28 +649,30 @@ fn slot_bytes(
     slot: u64,
     batch: u64,
     headers: &str,
-) -> Bytes {
+) -> Result<Bytes, CliError> {
     let body = if batch == 1 {
-        crate::message::request(method, params, Some(&slot.to_string()))
+        crate::message::request(method, params, Some(&slot.to_string()))?
     } else {
-        let calls: Vec<String> = (0..batch)
+        let calls = (0..batch)
             .map(|i| crate::message::request(method, params, Some(&(slot * batch + i).to_string())))
-            .collect();
+            .collect::<Result<Vec<String>, CliError>>()?;
         crate::message::batch(&calls)
     };
-    let framed = match target {
-        Endpoint::Http { path, .. } => format!(
+    Ok(match target {
+        Endpoint::Http { path, .. } => Bytes::from(format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
             target.authority().unwrap_or_default(),
             body.len()
-        ),
-        Endpoint::WebSocket { .. } => body,
-        _ => match framing {
-            Framing::NewlineDelimited => format!("{body}\n"),
-            Framing::ContentLength => format!("Content-Length: {}\r\n\r\n{body}", body.len()),
-        },
-    };
-    Bytes::from(framed)
+        )),
+        Endpoint::WebSocket { .. } => Bytes::from(body),
+        _ => {
+            let mut framed = BytesMut::with_capacity(body.len() + 32);
+            framing::Codec::new(framing, usize::MAX)
+                .encode(Bytes::from(body), &mut framed)
+                .map_err(|e| CliError::usage(format!("cannot frame the request: {e}")))?;
+            framed.freeze()
+        }
+    })
 }
 
 /// `-H 'Name: value'` headers as wire text (each ending in CRLF).
