@@ -72,10 +72,25 @@ fn end_to_end(c: &mut Criterion) {
         .expect("service");
     let key = running.new_development_key.clone().expect("key");
     let server = jrpc::Server::new(randomd::api::methods(running.app.clone()));
+    /// The params by name, in the order RANDOM.ORG's documentation lists them.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Integers<'a> {
+        api_key: &'a str,
+        n: u32,
+        min: i64,
+        max: i64,
+    }
+    let params = Integers {
+        api_key: &key,
+        n: 1,
+        min: 1,
+        max: 6,
+    };
     let call = |method: &str| {
-        format!(
-            r#"{{"jsonrpc":"2.0","method":"{method}","params":{{"apiKey":"{key}","n":1,"min":1,"max":6}},"id":1}}"#
-        )
+        let mut request = Vec::new();
+        jrpc::wire::write_request(&mut request, method, &params, Some("1")).expect("params are an object");
+        String::from_utf8(request).expect("JSON text is UTF-8")
     };
     let (unsigned, signed) = (call("generateIntegers"), call("generateSignedIntegers"));
     for request in [&unsigned, &signed] {

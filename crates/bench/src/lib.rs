@@ -15,20 +15,19 @@ use serde::Deserialize;
 /// The single call used by every benchmark: `subtract(42, 23)`, answered with `19`.
 pub const SINGLE_CALL: &str = r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#;
 
-/// A batch of `len` `subtract(42, 23)` calls with ids `1..=len`.
+/// A batch of `len` `subtract(42, 23)` calls with ids `1..=len`, written by the library's writer.
 pub fn batch(len: usize) -> String {
-    let mut out = String::with_capacity(len * 64 + 2);
-    out.push('[');
-    for id in 1..=len {
-        if id > 1 {
-            out.push(',');
-        }
-        out.push_str(r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":"#);
-        out.push_str(&id.to_string());
-        out.push('}');
-    }
-    out.push(']');
-    out
+    let calls: Vec<Vec<u8>> = (1..=len)
+        .map(|id| {
+            let mut call = Vec::with_capacity(64);
+            jrpc::wire::write_request(&mut call, "subtract", &(42, 23), Some(&id.to_string()))
+                .expect("(42, 23) is written as an array");
+            call
+        })
+        .collect();
+    let mut out = Vec::with_capacity(len * 64 + 2);
+    jrpc::wire::write_batch(&mut out, calls.iter().map(Vec::as_slice));
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// Checks that `reply` answers every call of a message of `calls` subtract(42, 23) calls with
@@ -116,6 +115,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).expect("batch is JSON");
         assert_eq!(value.as_array().map(Vec::len), Some(3));
         assert_eq!(value[2]["id"], 3);
+        assert_eq!(batch(1), format!("[{SINGLE_CALL}]"));
     }
 
     #[tokio::test]

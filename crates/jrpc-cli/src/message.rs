@@ -1,7 +1,9 @@
 //! Composing messages as compact JSON text, members in the specification's order:
 //! `jsonrpc`, `method`, `params`, `id` for requests and `jsonrpc`, `result`/`error`, `id` for responses.
 
-use jrpc::ErrorCode;
+use jrpc::wire::Version;
+use jrpc::{ErrorCode, ErrorObject};
+use serde_json::value::RawValue;
 
 use crate::exit::CliError;
 use crate::json;
@@ -23,45 +25,55 @@ pub fn parse_id(text: &str) -> Result<String, CliError> {
     Ok(json::quote(text))
 }
 
-/// A request (with an id) or a notification (without).
-pub fn request(method: &str, params: &Params, id: Option<&str>) -> String {
-    let mut out = format!(r#"{{"jsonrpc":"2.0","method":{}"#, json::quote(method));
-    if let Some(params) = params.to_json() {
-        out.push_str(",\"params\":");
-        out.push_str(&params);
-    }
-    if let Some(id) = id {
-        out.push_str(",\"id\":");
-        out.push_str(id);
-    }
-    out.push('}');
-    out
+/// A request (with an id) or a notification (without), written by the library's request writer.
+/// The params are passed as raw JSON text, so member order and numbers stay exactly as typed.
+pub fn request(method: &str, params: &Params, id: Option<&str>) -> Result<String, CliError> {
+    let params = match params.to_json() {
+        Some(text) => Some(raw(text, "the params are")?),
+        None => None,
+    };
+    let mut buf = Vec::new();
+    jrpc::wire::write_request(&mut buf, method, &params, id)
+        .map_err(|e| CliError::usage(format!("cannot write the request: {e}")))?;
+    text(buf)
 }
 
 /// A success response; `result` is compact JSON text.
-pub fn result_response(result: &str, id: &str) -> String {
-    format!(r#"{{"jsonrpc":"2.0","result":{result},"id":{id}}}"#)
+pub fn result_response(result: &str, id: &str) -> Result<String, CliError> {
+    let result = raw(result.to_owned(), "the result is")?;
+    let mut buf = Vec::new();
+    jrpc::wire::write_result_response(&mut buf, id, Version::V2, &result)
+        .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))?;
+    text(buf)
 }
 
 /// An error response; `data` is compact JSON text.
-pub fn error_response(code: i64, message: &str, data: Option<&str>, id: &str) -> String {
-    let mut out = format!(
-        r#"{{"jsonrpc":"2.0","error":{{"code":{code},"message":{}"#,
-        json::quote(message)
-    );
+pub fn error_response(code: i64, message: &str, data: Option<&str>, id: &str) -> Result<String, CliError> {
+    let mut error = ErrorObject::new(code, message.to_owned());
     if let Some(data) = data {
-        out.push_str(",\"data\":");
-        out.push_str(data);
+        error = error
+            .with_raw_data(data)
+            .map_err(|e| CliError::usage(format!("the error data is not valid JSON: {e}")))?;
     }
-    out.push_str("},\"id\":");
-    out.push_str(id);
-    out.push('}');
-    out
+    let mut buf = Vec::new();
+    jrpc::wire::write_error_response(&mut buf, id, Version::V2, &error);
+    text(buf)
 }
 
 /// A batch of compact messages.
 pub fn batch(elements: &[String]) -> String {
-    format!("[{}]", elements.join(","))
+    let mut buf = Vec::new();
+    jrpc::wire::write_batch(&mut buf, elements.iter().map(String::as_bytes));
+    // Joining UTF-8 texts with ASCII gives UTF-8.
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn raw(text: String, what: &str) -> Result<Box<RawValue>, CliError> {
+    RawValue::from_string(text).map_err(|e| CliError::usage(format!("{what} not valid JSON: {e}")))
+}
+
+fn text(buf: Vec<u8>) -> Result<String, CliError> {
+    String::from_utf8(buf).map_err(|e| CliError::usage(format!("the message is not UTF-8: {e}")))
 }
 
 /// Reads an error code: an integer, or a standard name such as `method-not-found`.
@@ -111,17 +123,31 @@ mod tests {
     fn messages_follow_the_spec_order() {
         let params = Params::Positional(vec!["42".into(), "23".into()]);
         assert_eq!(
-            request("subtract", &params, Some("1")),
+            request("subtract", &params, Some("1")).unwrap(),
             r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#
         );
         assert_eq!(
-            request("foobar", &Params::None, None),
+            request("foobar", &Params::None, None).unwrap(),
             r#"{"jsonrpc":"2.0","method":"foobar"}"#
         );
         assert_eq!(
-            error_response(-32601, "Method not found", None, "3"),
+            error_response(-32601, "Method not found", None, "3").unwrap(),
             r#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":3}"#
         );
+        let named = Params::Named(vec![("b".into(), "1.50".into()), ("a".into(), "1e400".into())]);
+        assert_eq!(
+            request("m\"x", &named, Some("\"a\"")).unwrap(),
+            r#"{"jsonrpc":"2.0","method":"m\"x","params":{"b":1.50,"a":1e400},"id":"a"}"#
+        );
+        assert_eq!(
+            result_response("[1.50]", "1").unwrap(),
+            r#"{"jsonrpc":"2.0","result":[1.50],"id":1}"#
+        );
+        assert_eq!(
+            error_response(-32000, "Busy \"now\"", Some(r#"{"retry":5}"#), "null").unwrap(),
+            r#"{"jsonrpc":"2.0","error":{"code":-32000,"message":"Busy \"now\"","data":{"retry":5}},"id":null}"#
+        );
+        assert_eq!(batch(&["1".into(), "2".into()]), "[1,2]");
         assert_eq!(parse_error_code("method_not_found").unwrap(), -32601);
         assert_eq!(standard_message(-32700), Some("Parse error"));
     }

@@ -1,44 +1,18 @@
-//! Where messages go: a URL (`http(s)://`, `ws(s)://`, `tcp://host:port`, `unix:/path`) or a child
-//! process (`--exec 'program args'`), and the framing used on byte streams.
+//! Where messages go: a URL, read into the library's [`Endpoint`] (`http(s)://`, `ws(s)://`,
+//! `tcp://host:port`, `tls://host:port`, `unix:/path`), or a child process (`--exec 'program args'`).
+//! The CLI adds HTTPie's shorthand: a bare `host:port` or `:port` means `http://`.
 
 use std::fmt;
-use std::path::PathBuf;
 
-use clap::ValueEnum;
+use jrpc::transport::{Endpoint, EndpointError};
 
 use crate::exit::CliError;
-
-/// How messages are delimited on a byte stream (TCP, Unix socket, a child's stdio).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Framing {
-    /// One compact JSON text per line (the default).
-    #[default]
-    Newline,
-    /// `Content-Length: N` headers then N bytes, as language servers use.
-    ContentLength,
-}
 
 /// A peer to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// HTTP(S): POST to `path` (path and query) on host:port.
-    Http {
-        tls: bool,
-        host: String,
-        port: u16,
-        path: String,
-    },
-    /// WebSocket: one message per text frame; `url` as given.
-    Ws {
-        tls: bool,
-        host: String,
-        port: u16,
-        url: String,
-    },
-    /// A TCP byte stream.
-    Tcp { host: String, port: u16 },
-    /// A Unix domain socket.
-    Unix { path: PathBuf },
+    /// A URL.
+    Url(Endpoint),
     /// A child process spoken to over its stdin/stdout.
     Exec { program: String, args: Vec<String> },
 }
@@ -46,67 +20,21 @@ pub enum Target {
 impl Target {
     /// Parses a URL. A bare `host:port` or `:port` means `http://` (as in HTTPie).
     pub fn parse(text: &str) -> Result<Target, CliError> {
-        if let Some(path) = text.strip_prefix("unix:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(CliError::usage(format!(
-                    "'{text}': a Unix socket URL needs a path, e.g. unix:/tmp/rpc.sock"
-                )));
-            }
-            return Ok(Target::Unix {
-                path: PathBuf::from(path),
-            });
-        }
-        let with_scheme;
-        let text_with_scheme = if text.contains("://") {
+        let expanded;
+        let url = if text.contains("://") || text.starts_with("unix:") {
             text
         } else if let Some(port) = text.strip_prefix(':') {
-            with_scheme = format!("http://127.0.0.1:{port}");
-            &with_scheme
+            expanded = format!("http://127.0.0.1:{port}");
+            &expanded
         } else if looks_like_host_port(text) {
-            with_scheme = format!("http://{text}");
-            &with_scheme
+            expanded = format!("http://{text}");
+            &expanded
         } else {
             return Err(unknown_scheme(text, text.split(':').next().unwrap_or(text)));
         };
-        let uri: http::Uri = text_with_scheme
-            .parse()
-            .map_err(|e| CliError::usage(format!("'{text}' is not a valid URL: {e}")))?;
-        let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
-        let (tls, default_port) = match scheme.as_str() {
-            "http" | "ws" | "tcp" => (false, 80),
-            "https" | "wss" => (true, 443),
-            other => return Err(unknown_scheme(text, other)),
-        };
-        let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
-            return Err(CliError::usage(format!("'{text}': the URL has no host")));
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-        let port = uri.port_u16();
-        match scheme.as_str() {
-            "tcp" => {
-                let Some(port) = port else {
-                    return Err(CliError::usage(format!(
-                        "'{text}': a TCP URL needs a port, e.g. tcp://127.0.0.1:8546"
-                    )));
-                };
-                Ok(Target::Tcp { host, port })
-            }
-            "ws" | "wss" => Ok(Target::Ws {
-                tls,
-                host,
-                port: port.unwrap_or(default_port),
-                url: text_with_scheme.to_owned(),
-            }),
-            _ => Ok(Target::Http {
-                tls,
-                host,
-                port: port.unwrap_or(default_port),
-                path: uri
-                    .path_and_query()
-                    .map_or("/".to_owned(), |p| p.as_str().to_owned()),
-            }),
-        }
+        url.parse::<Endpoint>()
+            .map(Target::Url)
+            .map_err(|error| url_error(text, &error))
     }
 
     /// Parses `--exec 'program args'` with shell-style quoting (no shell is run).
@@ -121,17 +49,11 @@ impl Target {
         Ok(Target::Exec { program, args: words })
     }
 
-    /// The `host:port` to connect to, for network targets.
-    pub fn authority(&self) -> Option<String> {
+    /// The URL, unless this is a child process.
+    pub fn endpoint(&self) -> Option<&Endpoint> {
         match self {
-            Target::Http { host, port, .. } | Target::Ws { host, port, .. } | Target::Tcp { host, port } => {
-                Some(if host.contains(':') {
-                    format!("[{host}]:{port}")
-                } else {
-                    format!("{host}:{port}")
-                })
-            }
-            Target::Unix { .. } | Target::Exec { .. } => None,
+            Target::Url(endpoint) => Some(endpoint),
+            Target::Exec { .. } => None,
         }
     }
 }
@@ -139,13 +61,7 @@ impl Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::Http { tls, path, .. } => {
-                let scheme = if *tls { "https" } else { "http" };
-                write!(f, "{scheme}://{}{path}", self.authority().unwrap_or_default())
-            }
-            Target::Ws { url, .. } => f.write_str(url),
-            Target::Tcp { .. } => write!(f, "tcp://{}", self.authority().unwrap_or_default()),
-            Target::Unix { path } => write!(f, "unix:{}", path.display()),
+            Target::Url(endpoint) => endpoint.fmt(f),
             Target::Exec { program, args } => {
                 let mut words = vec![program.as_str()];
                 words.extend(args.iter().map(String::as_str));
@@ -165,10 +81,22 @@ fn looks_like_host_port(text: &str) -> bool {
     }
 }
 
+/// The library's reason, said about the text the user typed.
+fn url_error(text: &str, error: &EndpointError) -> CliError {
+    if let Some(scheme) = error.unknown_scheme() {
+        return unknown_scheme(text, scheme);
+    }
+    if error.is_invalid() {
+        // "'x' is not a valid URL: ..."
+        return CliError::usage(format!("'{text}' is {error}"));
+    }
+    CliError::usage(format!("'{text}': {error}"))
+}
+
 fn unknown_scheme(text: &str, scheme: &str) -> CliError {
     CliError::usage(format!(
         "unknown URL scheme '{scheme}' in '{text}': use http://, https://, ws://, wss://, \
-         tcp://host:port, unix:/path, or --exec 'program args'"
+         tcp://host:port, tls://host:port, unix:/path, or --exec 'program args'"
     ))
 }
 
@@ -176,11 +104,18 @@ fn unknown_scheme(text: &str, scheme: &str) -> CliError {
 mod tests {
     use super::*;
 
+    fn url(text: &str) -> Endpoint {
+        match Target::parse(text) {
+            Ok(Target::Url(endpoint)) => endpoint,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
     #[test]
     fn urls() {
         assert_eq!(
-            Target::parse("http://127.0.0.1:8545/rpc?x=1").unwrap(),
-            Target::Http {
+            url("http://127.0.0.1:8545/rpc?x=1"),
+            Endpoint::Http {
                 tls: false,
                 host: "127.0.0.1".into(),
                 port: 8545,
@@ -188,8 +123,8 @@ mod tests {
             }
         );
         assert_eq!(
-            Target::parse("https://example.com").unwrap(),
-            Target::Http {
+            url("https://example.com"),
+            Endpoint::Http {
                 tls: true,
                 host: "example.com".into(),
                 port: 443,
@@ -197,18 +132,19 @@ mod tests {
             }
         );
         assert!(
-            matches!(Target::parse("ws://[::1]:9/").unwrap(), Target::Ws { port: 9, ref host, .. } if host == "::1")
+            matches!(url("ws://[::1]:9/"), Endpoint::WebSocket { port: 9, ref host, .. } if host == "::1")
         );
         assert_eq!(
-            Target::parse("tcp://localhost:8546").unwrap(),
-            Target::Tcp {
+            url("tcp://localhost:8546"),
+            Endpoint::Tcp {
+                tls: false,
                 host: "localhost".into(),
                 port: 8546
             }
         );
         assert_eq!(
-            Target::parse("unix:/tmp/x.sock").unwrap(),
-            Target::Unix {
+            url("unix:/tmp/x.sock"),
+            Endpoint::Unix {
                 path: "/tmp/x.sock".into()
             }
         );
@@ -235,6 +171,17 @@ mod tests {
             .to_string()
             .contains("unknown URL scheme"));
         assert!(Target::parse("unix:").is_err());
+        assert_eq!(
+            Target::parse("tcp://host").unwrap_err().to_string(),
+            "'tcp://host': a TCP URL needs a port, e.g. tcp://127.0.0.1:8546"
+        );
+        assert_eq!(
+            Target::parse("http://h /").unwrap_err().to_string(),
+            "'http://h /' is not a valid URL: invalid uri character"
+        );
+        // The shorthand's errors name what the user typed.
+        let error = Target::parse(":99999").unwrap_err().to_string();
+        assert!(error.starts_with("':99999' is not a valid URL"), "{error}");
     }
 
     #[test]

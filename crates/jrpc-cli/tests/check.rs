@@ -439,3 +439,40 @@ fn several_sources_are_named() {
         "{run:?}"
     );
 }
+
+#[test]
+fn rules_are_listed_and_named_in_findings() {
+    let run = jrpc(&["check", "--list-rules", "--json"], None);
+    assert_eq!(run.status, 0, "{run:?}");
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).expect("JSON rules");
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids.len(), rules.len());
+    for rule in &rules {
+        assert!(
+            matches!(rule["level"].as_str(), Some("MUST" | "SHOULD")),
+            "{rule}"
+        );
+        assert!(
+            rule["section"].is_string() && rule["summary"].is_string(),
+            "{rule}"
+        );
+    }
+    let text = jrpc(&["check", "--list-rules"], None);
+    assert_eq!(text.stdout.lines().count(), rules.len());
+    assert!(text.stdout.contains("request.params.type"), "{text:?}");
+
+    let run = jrpc(
+        &["check", "--json"],
+        Some(r#"[{"jsonrpc":"2.0","method":"m","params":1,"id":null}]"#),
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+    let findings = &report[0]["elements"][0]["findings"];
+    assert_eq!(findings[0]["rule"], "request.params.type", "{report}");
+    assert_eq!(findings[0]["level"], "error");
+    assert_eq!(findings[0]["pointer"], "/0/params");
+    assert_eq!(findings[1]["rule"], "request.id.null");
+    assert_eq!(findings[1]["level"], "warning");
+    for finding in findings.as_array().unwrap() {
+        assert!(ids.contains(&finding["rule"].as_str().unwrap()), "{finding}");
+    }
+}

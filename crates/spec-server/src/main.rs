@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::Parser;
 use jrpc::http::{HttpConfig, HttpServer};
 use jrpc::transport::{Framing, StreamConfig, StreamServer};
 use tracing_subscriber::EnvFilter;
@@ -39,19 +40,23 @@ struct Args {
     #[arg(long)]
     stdio: bool,
     /// Framing for --tcp, --unix and --stdio.
-    #[arg(long, value_enum, default_value_t = FramingArg::Newline)]
-    framing: FramingArg,
+    #[arg(long, value_parser = framing_parser(), default_value = "newline")]
+    framing: Framing,
     /// Answer JSON-RPC 1.0 requests (no "jsonrpc" member) in 1.0 form.
     #[arg(long)]
     accept_v1: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FramingArg {
-    /// One JSON text per line.
-    Newline,
-    /// `Content-Length` headers, as language servers use.
-    ContentLength,
+/// `--framing newline|content-length`, read into the library's [`Framing`].
+fn framing_parser() -> impl TypedValueParser<Value = Framing> {
+    let values = Framing::ALL.map(|framing| {
+        PossibleValue::new(framing.name()).help(match framing {
+            Framing::NewlineDelimited => "One JSON text per line",
+            Framing::ContentLength => "`Content-Length` headers, as language servers use",
+        })
+    });
+    // Only the names above get through, and each of them parses.
+    PossibleValuesParser::new(values).map(|name| name.parse::<Framing>().unwrap_or_default())
 }
 
 #[tokio::main]
@@ -68,12 +73,8 @@ async fn main() -> ExitCode {
     let server = jrpc::Server::builder()
         .accept_v1(args.accept_v1)
         .build(spec_server::methods());
-    let framing = match args.framing {
-        FramingArg::Newline => Framing::NewlineDelimited,
-        FramingArg::ContentLength => Framing::ContentLength,
-    };
     let stream_config = StreamConfig {
-        framing,
+        framing: args.framing,
         ..StreamConfig::default()
     };
     if args.stdio {

@@ -13,16 +13,40 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use clap::Args;
-use hdrhistogram::Histogram;
+use jrpc::transport::framing;
+use jrpc::transport::{Endpoint, Framing};
 use jrpc::wire::{parse_responses, Responses};
 use tokio::sync::watch;
+use tokio_util::codec::Encoder;
 
 use self::conn::{Conn, ConnError, Reply};
 pub use self::report::Summary;
+use self::report::{ConnStats, Shape};
 use crate::exit::{CliError, CliResult, Status};
-use crate::target::{Framing, Target};
+use crate::target::Target;
+
+/// The examples under `jrpc bench --help`.
+pub const HELP: &str = "\
+Sends METHOD with PARAMS (as `jrpc build`) over --connections persistent connections, keeping
+--pipeline calls in flight on each (or sending batches of --batch calls), for --duration or until
+--requests calls are done, then prints throughput, errors and latency percentiles.
+
+Request bytes are serialized once per in-flight slot; replies are matched by id (HTTP/1.1 replies
+come in order; WebSocket and stream replies may come in any order). HTTP uses keep-alive, and
+--pipeline above 1 uses HTTP/1.1 pipelining. Errors are counted apart: JSON-RPC error replies, and
+transport errors (connection reset, HTTP status other than 200, timeouts); broken connections are
+reopened. A reply that is not JSON-RPC stops the run (exit status 4). Ctrl-C ends the run early and
+still prints the summary.
+
+Examples:
+  jrpc bench http://127.0.0.1:8545/ subtract 42 23
+  jrpc bench http://127.0.0.1:8545/ subtract 42 23 -c 64 -d 30s --pipeline 4
+  jrpc bench ws://127.0.0.1:8545/ subtract minuend:=42 subtrahend:=23 -c 8 --pipeline 16
+  jrpc bench tcp://127.0.0.1:8546 sum 1 2 3 --batch 100 --requests 100000 --json
+  jrpc bench tcp://127.0.0.1:8546 subtract 42 23 --framing content-length
+  jrpc bench unix:/tmp/spec.sock get_data --threads 2";
 
 /// `jrpc bench`.
 #[derive(Debug, Args)]
@@ -51,7 +75,7 @@ pub struct BenchArgs {
     #[arg(short, long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub connections: u32,
     /// How long to run, e.g. 10s, 500ms, 1m (default 10s unless --requests is given).
-    #[arg(short, long, value_parser = crate::cli::parse_duration, conflicts_with = "requests")]
+    #[arg(short, long, value_parser = crate::args::parse_duration, conflicts_with = "requests")]
     pub duration: Option<Duration>,
     /// Stop after this many calls instead of after a duration.
     #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
@@ -63,13 +87,13 @@ pub struct BenchArgs {
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
     /// Framing on tcp:// and unix: targets.
-    #[arg(long, value_enum, default_value_t = Framing::Newline)]
+    #[arg(long, value_parser = crate::args::framing_parser(), default_value = "newline")]
     pub framing: Framing,
     /// An extra HTTP header, 'Name: value' (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
     /// A connection waiting this long for a reply counts its calls as timed out and reconnects.
-    #[arg(long, default_value = "10s", value_parser = crate::cli::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = crate::args::parse_duration)]
     pub timeout: Duration,
     /// Worker threads of the load generator.
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -84,7 +108,7 @@ pub struct BenchArgs {
 
 /// What every connection shares.
 struct Shared {
-    target: Target,
+    target: Endpoint,
     framing: Framing,
     /// Slot k's bytes on the wire.
     slots: Vec<Bytes>,
@@ -109,54 +133,29 @@ impl Shared {
     }
 }
 
-/// One connection's results.
-#[derive(Debug)]
-pub struct ConnStats {
-    pub histogram: Histogram<u64>,
-    pub calls: u64,
-    pub messages: u64,
-    pub rpc_errors: u64,
-    pub transport_errors: u64,
-    pub timeouts: u64,
-    pub first_rpc_error: Option<String>,
-    pub first_transport_error: Option<String>,
-}
-
-impl ConnStats {
-    fn new() -> ConnStats {
-        ConnStats {
-            histogram: report::latency_histogram(),
-            calls: 0,
-            messages: 0,
-            rpc_errors: 0,
-            transport_errors: 0,
-            timeouts: 0,
-            first_rpc_error: None,
-            first_transport_error: None,
-        }
-    }
-
-    fn transport_error(&mut self, calls: u64, why: impl FnOnce() -> String) {
-        self.transport_errors += calls;
-        if self.first_transport_error.is_none() {
-            self.first_transport_error = Some(why());
-        }
-    }
-}
-
 /// Runs `jrpc bench`.
 pub fn run(args: BenchArgs) -> CliResult {
-    let target = Target::parse(&args.url)?;
+    let target = match Target::parse(&args.url)? {
+        Target::Url(endpoint) => endpoint,
+        Target::Exec { .. } => return Err(CliError::usage("bench needs a network URL, not --exec")),
+    };
     match &target {
-        Target::Http { tls: true, .. } | Target::Ws { tls: true, .. } => {
+        Endpoint::Http { tls: true, .. } | Endpoint::WebSocket { tls: true, .. } => {
             return Err(CliError::usage(format!(
                 "bench does not speak TLS yet: use http:// or ws:// (got '{}')",
                 args.url
             )))
         }
-        Target::Exec { .. } => return Err(CliError::usage("bench needs a network URL, not --exec")),
+        Endpoint::Tcp { tls: true, .. } => {
+            return Err(CliError::usage(format!(
+                "bench does not speak TLS yet: use tcp:// (got '{}')",
+                args.url
+            )))
+        }
         #[cfg(not(unix))]
-        Target::Unix { .. } => return Err(CliError::usage("Unix sockets are not available on this system")),
+        Endpoint::Unix { .. } => {
+            return Err(CliError::usage("Unix sockets are not available on this system"))
+        }
         _ => {}
     }
     let params = match &args.params_json {
@@ -176,7 +175,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                 &headers,
             )
         })
-        .collect();
+        .collect::<Result<Vec<Bytes>, CliError>>()?;
     let batch = u64::from(args.batch);
     let budget = match args.requests {
         Some(calls) => calls.div_ceil(batch),
@@ -214,7 +213,14 @@ pub fn run(args: BenchArgs) -> CliResult {
         args.requests,
         progress,
     ))?;
-    let summary = Summary::new(&args, &target, stats, elapsed, interrupted);
+    let shape = Shape {
+        method: args.method.clone(),
+        connections: args.connections,
+        pipeline: args.pipeline,
+        batch: args.batch,
+        threads: args.threads,
+    };
+    let summary = Summary::new(&shape, &target, stats, elapsed, interrupted);
     if args.json {
         println!("{}", summary.to_json());
     } else {
@@ -355,11 +361,11 @@ async fn worker(
 ) -> Result<ConnStats, CliError> {
     let depth = shared.slots.len();
     let calls = shared.batch;
-    let mut stats = ConnStats::new();
+    let mut stats = ConnStats::empty();
     let mut sent_at: Vec<Option<Instant>> = vec![None; depth];
     // HTTP/1.1 answers in order: the slots in the order they were sent.
     let mut order = std::collections::VecDeque::with_capacity(depth);
-    let is_http = matches!(shared.target, Target::Http { .. });
+    let is_http = matches!(shared.target, Endpoint::Http { .. });
     let mut ready: Vec<usize> = (0..depth).collect();
     let mut in_flight = 0usize;
     loop {
@@ -632,37 +638,41 @@ fn complete(
     Ok(slot)
 }
 
-/// The bytes of slot `slot`: one call with id `slot`, or a batch with ids `slot*batch ..`, framed.
+/// The bytes of slot `slot`: one call with id `slot`, or a batch with ids `slot*batch ..`, written
+/// by the library's request writer and framed: an HTTP/1.1 POST, a WebSocket message as it is, or
+/// the library's stream codec.
 fn slot_bytes(
-    target: &Target,
+    target: &Endpoint,
     framing: Framing,
     method: &str,
     params: &crate::params::Params,
     slot: u64,
     batch: u64,
     headers: &str,
-) -> Bytes {
+) -> Result<Bytes, CliError> {
     let body = if batch == 1 {
-        crate::message::request(method, params, Some(&slot.to_string()))
+        crate::message::request(method, params, Some(&slot.to_string()))?
     } else {
-        let calls: Vec<String> = (0..batch)
+        let calls = (0..batch)
             .map(|i| crate::message::request(method, params, Some(&(slot * batch + i).to_string())))
-            .collect();
+            .collect::<Result<Vec<String>, CliError>>()?;
         crate::message::batch(&calls)
     };
-    let framed = match target {
-        Target::Http { path, .. } => format!(
+    Ok(match target {
+        Endpoint::Http { path, .. } => Bytes::from(format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
             target.authority().unwrap_or_default(),
             body.len()
-        ),
-        Target::Ws { .. } => body,
-        _ => match framing {
-            Framing::Newline => format!("{body}\n"),
-            Framing::ContentLength => format!("Content-Length: {}\r\n\r\n{body}", body.len()),
-        },
-    };
-    Bytes::from(framed)
+        )),
+        Endpoint::WebSocket { .. } => Bytes::from(body),
+        _ => {
+            let mut framed = BytesMut::with_capacity(body.len() + 32);
+            framing::Codec::new(framing, usize::MAX)
+                .encode(Bytes::from(body), &mut framed)
+                .map_err(|e| CliError::usage(format!("cannot frame the request: {e}")))?;
+            framed.freeze()
+        }
+    })
 }
 
 /// `-H 'Name: value'` headers as wire text (each ending in CRLF).

@@ -1,29 +1,43 @@
-//! `jrpc check`: judge messages against the specification and name every rule each one breaks.
+//! The rule engine of `jrpc check`: message text in, verdicts out, with no I/O and no rendering.
 //!
 //! The library's parsers (`jrpc::wire::parse_incoming`, `parse_responses`) stop at the first broken
 //! rule, as a server must; a checking tool should list them all and add the SHOULD-level warnings,
 //! so the rules are applied here on the members captured as raw JSON text (ids and numbers are
-//! judged as written). The unit tests hold the verdicts to the library's on every input they try.
+//! judged as written). Each finding names its rule from [`super::rules`]. The unit tests hold the
+//! verdicts to the library's on every input they try.
 
 use std::fmt::{self, Write as _};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-/// How bad a finding is.
+use super::rules::*;
+use crate::json;
+
+/// Which side's rules an object is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    /// A MUST of the specification is broken: the message is invalid.
-    Error,
-    /// A SHOULD (or a habit peers rely on) is broken: the message is valid but suspect.
-    Warning,
+enum Role {
+    Request,
+    Response,
 }
 
-/// One broken rule.
+/// `at` extended by one member name, as a JSON Pointer (RFC 6901: `~` and `/` escaped).
+fn member(at: &str, name: &str) -> String {
+    format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"))
+}
+
+/// One broken rule, where and how it was broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// The rule (its id, section and level).
+    pub rule: &'static Rule,
+    /// Error or warning: the rule's level.
     pub severity: Severity,
-    pub rule: String,
+    /// What is wrong with this message, ending with the section, e.g. "method must be a string, not
+    /// a number (spec 4)".
+    pub message: String,
+    /// Where: a JSON Pointer (RFC 6901) into the message, e.g. `/1/params`; empty for the whole.
+    pub pointer: String,
 }
 
 /// What a message (or a batch element) was judged to be.
@@ -55,12 +69,14 @@ impl Kind {
 }
 
 /// Which role to judge objects in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Expect {
     /// Requests have a method member; responses have result or error.
     #[default]
     Any,
+    /// Every object is judged as a request.
     Request,
+    /// Every object is judged as a response.
     Response,
 }
 
@@ -85,17 +101,12 @@ impl Verdict {
         }
     }
 
-    fn error(&mut self, rule: impl Into<String>) {
+    fn add(&mut self, rule: &'static Rule, pointer: &str, message: impl Into<String>) {
         self.findings.push(Finding {
-            severity: Severity::Error,
-            rule: rule.into(),
-        });
-    }
-
-    fn warning(&mut self, rule: impl Into<String>) {
-        self.findings.push(Finding {
-            severity: Severity::Warning,
-            rule: rule.into(),
+            rule,
+            severity: rule.level,
+            message: message.into(),
+            pointer: pointer.to_owned(),
         });
     }
 
@@ -147,7 +158,7 @@ pub fn check_all(input: &str, expect: Expect) -> Vec<Checked> {
                     let mut verdict = Verdict::new(Kind::ParseError);
                     // serde_json's line is relative to `rest`; make it absolute.
                     let error_line = line_of(input, pos) + error.line().saturating_sub(1);
-                    verdict.error(format!(
+                    verdict.add(&JSON_PARSE, "", format!(
                         "not valid JSON: {} at line {error_line} column {} (a server answers -32700 Parse error, spec 5.1)",
                         error_message(&error),
                         error.column()
@@ -170,14 +181,18 @@ pub fn check_value(raw: &RawValue, expect: Expect) -> Verdict {
     let text = raw.get().trim();
     match text.as_bytes().first() {
         Some(b'[') => check_batch(text, expect),
-        Some(b'{') => check_object(text, expect),
+        Some(b'{') => check_object(text, expect, ""),
         _ => {
             let mut verdict = Verdict::new(Kind::Unknown);
             verdict.detail = kind_name(text).to_owned();
-            verdict.error(format!(
-                "a message must be an object or an array (batch), not {} (spec 4, 5, 6)",
-                kind_name(text)
-            ));
+            verdict.add(
+                &MESSAGE_TYPE,
+                "",
+                format!(
+                    "a message must be an object or an array (batch), not {} (spec 4, 5, 6)",
+                    kind_name(text)
+                ),
+            );
             verdict
         }
     }
@@ -188,29 +203,36 @@ fn check_batch(text: &str, expect: Expect) -> Verdict {
     let elements: Vec<&RawValue> = match serde_json::from_str(text) {
         Ok(elements) => elements,
         Err(e) => {
-            verdict.error(format!("unreadable array: {e}"));
+            verdict.add(&JSON_PARSE, "", format!("unreadable array: {e}"));
             return verdict;
         }
     };
     if elements.is_empty() {
         verdict.detail = "empty".into();
-        verdict.error(
+        verdict.add(
+            &BATCH_EMPTY,
+            "",
             "an empty array is not a valid batch: a batch needs at least one request, and a server \
              must not answer with [] (spec 6)",
         );
         return verdict;
     }
-    for element in &elements {
+    for (index, element) in elements.iter().enumerate() {
+        let at = format!("/{index}");
         let element_text = element.get().trim();
         let mut judged = if element_text.starts_with('{') {
-            check_object(element_text, expect)
+            check_object(element_text, expect, &at)
         } else {
             let mut v = Verdict::new(Kind::Unknown);
             v.detail = kind_name(element_text).to_owned();
-            v.error(format!(
-                "a batch element must be a request or response object, not {} (spec 6)",
-                kind_name(element_text)
-            ));
+            v.add(
+                &BATCH_ELEMENT_TYPE,
+                &at,
+                format!(
+                    "a batch element must be a request or response object, not {} (spec 6)",
+                    kind_name(element_text)
+                ),
+            );
             v
         };
         if element_text.starts_with('[') {
@@ -218,7 +240,11 @@ fn check_batch(text: &str, expect: Expect) -> Verdict {
             judged.elements.clear();
             judged.kind = Kind::Unknown;
             judged.detail = "an array".into();
-            judged.error("batches cannot be nested: a batch element must be an object (spec 6)");
+            judged.add(
+                &BATCH_NESTED,
+                &at,
+                "batches cannot be nested: a batch element must be an object (spec 6)",
+            );
         }
         verdict.elements.push(judged);
     }
@@ -234,7 +260,7 @@ fn check_batch(text: &str, expect: Expect) -> Verdict {
     let responses = count(&[Kind::Response, Kind::ErrorResponse]);
     let others = verdict.elements.len() - requests - notifications - responses;
     if requests + notifications > 0 && responses > 0 {
-        verdict.error(format!(
+        verdict.add(&BATCH_MIXED, "", format!(
             "a batch holds either requests or responses, not both ({} requests and notifications, {responses} responses; spec 6)",
             requests + notifications
         ));
@@ -254,13 +280,13 @@ fn check_batch(text: &str, expect: Expect) -> Verdict {
     // Duplicate ids among the calls of a request batch: replies cannot be matched (spec 6).
     if responses == 0 {
         let mut ids: Vec<String> = Vec::new();
-        for element in &elements {
+        for (index, element) in elements.iter().enumerate() {
             if let Ok(members) = members_of(element.get()) {
                 if members.find("method").is_some() {
                     if let Some(id) = members.find("id") {
-                        let id = crate::json::compact(id.get());
+                        let id = json::compact(id.get());
                         if ids.contains(&id) {
-                            verdict.warning(format!(
+                            verdict.add(&BATCH_DUPLICATE_ID, &format!("/{index}/id"), format!(
                                 "id {id} is used by more than one request: their responses cannot be told apart (spec 6)"
                             ));
                         } else {
@@ -312,12 +338,12 @@ fn members_of(text: &str) -> Result<Members<'_>, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-fn check_object(text: &str, expect: Expect) -> Verdict {
+fn check_object(text: &str, expect: Expect, at: &str) -> Verdict {
     let members = match members_of(text) {
         Ok(members) => members,
         Err(e) => {
             let mut verdict = Verdict::new(Kind::Unknown);
-            verdict.error(format!("unreadable object: {e}"));
+            verdict.add(&JSON_PARSE, at, format!("unreadable object: {e}"));
             return verdict;
         }
     };
@@ -329,99 +355,137 @@ fn check_object(text: &str, expect: Expect) -> Verdict {
     if expect == Expect::Any && !members.has("method") && !members.has("result") && !members.has("error") {
         let mut verdict = Verdict::new(Kind::Unknown);
         verdict.detail = "an object".into();
-        verdict.error(
+        verdict.add(
+            &MESSAGE_ROLE,
+            at,
             "neither a request (no method member, spec 4) nor a response (no result or error member, spec 5)",
         );
-        check_duplicates(&members, &mut verdict);
+        check_duplicates(&members, &mut verdict, at);
         return verdict;
     }
     let mut verdict = if is_request {
-        check_request(&members)
+        check_request(&members, at)
     } else {
-        check_response(&members)
+        check_response(&members, at)
     };
-    check_duplicates(&members, &mut verdict);
+    check_duplicates(&members, &mut verdict, at);
     verdict
 }
 
-fn check_duplicates(members: &Members<'_>, verdict: &mut Verdict) {
+fn check_duplicates(members: &Members<'_>, verdict: &mut Verdict, at: &str) {
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in &members.0 {
         if seen.contains(&name.as_str()) {
-            verdict.error(format!(
+            verdict.add(
+                &JSON_DUPLICATE_MEMBER,
+                &member(at, name),
+                format!(
                 "member {} appears more than once: peers disagree on which one counts (RFC 8259 section 4)",
-                crate::json::quote(name)
-            ));
+                json::quote(name)
+            ),
+            );
         } else {
             seen.push(name);
         }
     }
 }
 
-fn check_version(members: &Members<'_>, verdict: &mut Verdict, section: &str) {
+fn check_version(members: &Members<'_>, verdict: &mut Verdict, role: Role, at: &str) {
+    let (rule, section) = match role {
+        Role::Request => (&REQUEST_JSONRPC, "4"),
+        Role::Response => (&RESPONSE_JSONRPC, "5"),
+    };
+    let at = member(at, "jsonrpc");
     match members.find("jsonrpc") {
         Some(raw) if string_value(raw).as_deref() == Some("2.0") => {}
-        Some(raw) => verdict.error(format!(
+        Some(raw) => verdict.add(rule, &at, format!(
             "jsonrpc must be exactly \"2.0\", not {} (spec {section})",
-            crate::json::compact(raw.get())
+            json::compact(raw.get())
         )),
-        None => verdict.error(format!(
+        None => verdict.add(rule, &at, format!(
             "the jsonrpc member is missing; it must be exactly \"2.0\" (spec {section}; without it this reads as JSON-RPC 1.0, spec 3)"
         )),
     }
 }
 
 /// Judges an id: errors for a wrong type, warnings for null and fractional numbers.
-fn check_id(raw: &RawValue, verdict: &mut Verdict, section: &str, is_request: bool) {
+fn check_id(raw: &RawValue, verdict: &mut Verdict, role: Role, at: &str) {
+    let (section, is_request) = match role {
+        Role::Request => ("4", true),
+        Role::Response => ("5", false),
+    };
+    let at = &member(at, "id");
     let text = raw.get().trim();
     match text.as_bytes().first() {
         Some(b'"') => {}
         Some(b'-' | b'0'..=b'9') => {
             if text.contains(['.', 'e', 'E']) {
-                verdict.warning(format!(
-                    "id {text}: numbers should not contain fractional parts (spec {section})"
-                ));
+                let rule = if is_request {
+                    &REQUEST_ID_FRACTION
+                } else {
+                    &RESPONSE_ID_FRACTION
+                };
+                verdict.add(
+                    rule,
+                    at,
+                    format!("id {text}: numbers should not contain fractional parts (spec {section})"),
+                );
             }
         }
-        Some(b'n') if is_request => verdict.warning(
+        Some(b'n') if is_request => verdict.add(
+            &REQUEST_ID_NULL,
+            at,
             "id should not be null: null is the id of responses to requests whose id could not be read, \
              and JSON-RPC 1.0 uses it for notifications (spec 4)",
         ),
         Some(b'n') => {}
-        _ => verdict.error(format!(
-            "id must be a string, a number or null, not {} (spec {section})",
-            kind_name(text)
-        )),
+        _ => verdict.add(
+            if is_request {
+                &REQUEST_ID_TYPE
+            } else {
+                &RESPONSE_ID_TYPE
+            },
+            at,
+            format!(
+                "id must be a string, a number or null, not {} (spec {section})",
+                kind_name(text)
+            ),
+        ),
     }
 }
 
-fn check_request(members: &Members<'_>) -> Verdict {
+fn check_request(members: &Members<'_>, at: &str) -> Verdict {
     let mut verdict = Verdict::new(if members.has("id") {
         Kind::Request
     } else {
         Kind::Notification
     });
-    check_version(members, &mut verdict, "4");
+    check_version(members, &mut verdict, Role::Request, at);
     let method = match members.find("method") {
         None => {
-            verdict.error("the method member is missing (spec 4)");
+            verdict.add(
+                &REQUEST_METHOD_MISSING,
+                at,
+                "the method member is missing (spec 4)",
+            );
             None
         }
         Some(raw) => match string_value(raw) {
             Some(method) => {
                 if method.starts_with("rpc.") {
-                    verdict.warning(format!(
+                    verdict.add(&REQUEST_METHOD_RESERVED, &member(at, "method"), format!(
                         "method {}: names beginning with \"rpc.\" are reserved for rpc-internal methods and extensions (spec 4, 8)",
-                        crate::json::quote(&method)
+                        json::quote(&method)
                     ));
                 }
                 Some(method)
             }
             None => {
-                verdict.error(format!(
-                    "method must be a string, not {} (spec 4)",
-                    kind_name(raw.get())
-                ));
+                verdict.add(
+                    &REQUEST_METHOD_TYPE,
+                    &member(at, "method"),
+                    format!("method must be a string, not {} (spec 4)", kind_name(raw.get())),
+                );
                 None
             }
         },
@@ -429,82 +493,110 @@ fn check_request(members: &Members<'_>) -> Verdict {
     if let Some(params) = members.find("params") {
         let text = params.get().trim();
         if !text.starts_with(['[', '{']) {
-            verdict.error(format!(
-                "params must be an array or an object, not {} (spec 4.2)",
-                kind_name(text)
-            ));
+            verdict.add(
+                &REQUEST_PARAMS_TYPE,
+                &member(at, "params"),
+                format!(
+                    "params must be an array or an object, not {} (spec 4.2)",
+                    kind_name(text)
+                ),
+            );
         }
     }
     let id = members.find("id");
     if let Some(id) = id {
-        check_id(id, &mut verdict, "4", true);
+        check_id(id, &mut verdict, Role::Request, at);
     }
     for (name, _) in &members.0 {
         match name.as_str() {
             "jsonrpc" | "method" | "params" | "id" => {}
-            "result" | "error" => verdict.error(format!(
-                "a request has no {name} member: it mixes a request and a response (spec 4, 5)"
-            )),
-            other => verdict.warning(format!(
-                "unknown member {}: a request has jsonrpc, method, params and id (spec 4)",
-                crate::json::quote(other)
-            )),
+            "result" | "error" => verdict.add(
+                &REQUEST_RESPONSE_MEMBER,
+                &member(at, name),
+                format!("a request has no {name} member: it mixes a request and a response (spec 4, 5)"),
+            ),
+            other => verdict.add(
+                &REQUEST_UNKNOWN_MEMBER,
+                &member(at, other),
+                format!(
+                    "unknown member {}: a request has jsonrpc, method, params and id (spec 4)",
+                    json::quote(other)
+                ),
+            ),
         }
     }
     let mut detail = match &method {
-        Some(method) => format!("method {}", crate::json::quote(method)),
+        Some(method) => format!("method {}", json::quote(method)),
         None => String::new(),
     };
     if let Some(id) = id {
         if !detail.is_empty() {
             detail.push_str(", ");
         }
-        let _ = write!(detail, "id {}", crate::json::compact(id.get()));
+        let _ = write!(detail, "id {}", json::compact(id.get()));
     }
     verdict.detail = detail;
     verdict
 }
 
-fn check_response(members: &Members<'_>) -> Verdict {
+fn check_response(members: &Members<'_>, at: &str) -> Verdict {
     let error = members.find("error");
     let mut verdict = Verdict::new(if error.is_some() && !members.has("result") {
         Kind::ErrorResponse
     } else {
         Kind::Response
     });
-    check_version(members, &mut verdict, "5");
+    check_version(members, &mut verdict, Role::Response, at);
     let mut detail = Vec::new();
     match (members.find("result"), error) {
         (Some(_), Some(error)) => {
-            verdict.error("a response must not have both result and error (spec 5)");
-            check_error_object(error, &mut verdict);
+            verdict.add(
+                &RESPONSE_RESULT_AND_ERROR,
+                at,
+                "a response must not have both result and error (spec 5)",
+            );
+            check_error_object(error, &mut verdict, &member(at, "error"));
         }
-        (None, None) => verdict.error("a response needs either result or error (spec 5)"),
+        (None, None) => verdict.add(
+            &RESPONSE_RESULT_OR_ERROR,
+            at,
+            "a response needs either result or error (spec 5)",
+        ),
         (Some(_), None) => detail.push("result".to_owned()),
         (None, Some(error)) => {
-            if let Some(code) = check_error_object(error, &mut verdict) {
+            if let Some(code) = check_error_object(error, &mut verdict, &member(at, "error")) {
                 detail.push(format!("code {code}"));
             }
         }
     }
     if members.has("method") {
-        verdict.error("a response has no method member: it mixes a request and a response (spec 4, 5)");
+        verdict.add(
+            &RESPONSE_METHOD_MEMBER,
+            &member(at, "method"),
+            "a response has no method member: it mixes a request and a response (spec 4, 5)",
+        );
     }
     match members.find("id") {
-        None => verdict.error(
+        None => verdict.add(
+            &RESPONSE_ID_MISSING,
+            at,
             "the id member is required in a response, null when the request's id was unreadable (spec 5)",
         ),
         Some(id) => {
-            check_id(id, &mut verdict, "5", false);
-            detail.push(format!("id {}", crate::json::compact(id.get())));
+            check_id(id, &mut verdict, Role::Response, at);
+            detail.push(format!("id {}", json::compact(id.get())));
         }
     }
     for (name, _) in &members.0 {
         if !matches!(name.as_str(), "jsonrpc" | "result" | "error" | "id" | "method") {
-            verdict.warning(format!(
-                "unknown member {}: a response has jsonrpc, result or error, and id (spec 5)",
-                crate::json::quote(name)
-            ));
+            verdict.add(
+                &RESPONSE_UNKNOWN_MEMBER,
+                &member(at, name),
+                format!(
+                    "unknown member {}: a response has jsonrpc, result or error, and id (spec 5)",
+                    json::quote(name)
+                ),
+            );
         }
     }
     verdict.detail = detail.join(", ");
@@ -512,41 +604,48 @@ fn check_response(members: &Members<'_>) -> Verdict {
 }
 
 /// Judges an error object; returns its code's text when it is an integer.
-fn check_error_object(raw: &RawValue, verdict: &mut Verdict) -> Option<String> {
+fn check_error_object(raw: &RawValue, verdict: &mut Verdict, at: &str) -> Option<String> {
     let text = raw.get().trim();
     if !text.starts_with('{') {
-        verdict.error(format!(
-            "error must be an object, not {} (spec 5.1)",
-            kind_name(text)
-        ));
+        verdict.add(
+            &ERROR_TYPE,
+            at,
+            format!("error must be an object, not {} (spec 5.1)", kind_name(text)),
+        );
         return None;
     }
     let members = match members_of(text) {
         Ok(members) => members,
         Err(e) => {
-            verdict.error(format!("unreadable error object: {e}"));
+            verdict.add(&JSON_PARSE, at, format!("unreadable error object: {e}"));
             return None;
         }
     };
     let mut code_text = None;
     match members.find("code") {
-        None => verdict.error("error.code is required (spec 5.1)"),
+        None => verdict.add(&ERROR_CODE_MISSING, at, "error.code is required (spec 5.1)"),
         Some(code) => {
+            let at = &member(at, "code");
             let code = code.get().trim();
             if !code.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-                verdict.error(format!(
-                    "error.code must be a number, not {} (spec 5.1)",
-                    kind_name(code)
-                ));
+                verdict.add(
+                    &ERROR_CODE_TYPE,
+                    at,
+                    format!("error.code must be a number, not {} (spec 5.1)", kind_name(code)),
+                );
             } else if code.contains(['.', 'e', 'E']) {
                 let integral = code.parse::<f64>().is_ok_and(|v| v.fract() == 0.0);
                 if integral {
-                    verdict.warning(format!(
+                    verdict.add(&ERROR_CODE_FRACTION, at, format!(
                         "error.code {code} is written with a fraction or exponent; many peers will not read it as an integer (spec 5.1)"
                     ));
                     code_text = Some(code.to_owned());
                 } else {
-                    verdict.error(format!("error.code must be an integer, not {code} (spec 5.1)"));
+                    verdict.add(
+                        &ERROR_CODE_INTEGER,
+                        at,
+                        format!("error.code must be an integer, not {code} (spec 5.1)"),
+                    );
                 }
             } else {
                 code_text = Some(code.to_owned());
@@ -554,7 +653,7 @@ fn check_error_object(raw: &RawValue, verdict: &mut Verdict) -> Option<String> {
                     let predefined = jrpc::ErrorCode::from_code(value).is_some()
                         || jrpc::ErrorCode::is_server_error_range(value);
                     if (-32768..=-32000).contains(&value) && !predefined {
-                        verdict.warning(format!(
+                        verdict.add(&ERROR_CODE_RESERVED, at, format!(
                             "error.code {value} is in the range reserved for pre-defined errors (-32768 to -32000) but is not one of them (spec 5.1)"
                         ));
                     }
@@ -563,22 +662,30 @@ fn check_error_object(raw: &RawValue, verdict: &mut Verdict) -> Option<String> {
         }
     }
     match members.find("message") {
-        None => verdict.error("error.message is required (spec 5.1)"),
-        Some(message) if string_value(message).is_none() => verdict.error(format!(
-            "error.message must be a string, not {} (spec 5.1)",
-            kind_name(message.get())
-        )),
+        None => verdict.add(&ERROR_MESSAGE_MISSING, at, "error.message is required (spec 5.1)"),
+        Some(message) if string_value(message).is_none() => verdict.add(
+            &ERROR_MESSAGE_TYPE,
+            &member(at, "message"),
+            format!(
+                "error.message must be a string, not {} (spec 5.1)",
+                kind_name(message.get())
+            ),
+        ),
         Some(_) => {}
     }
     for (name, _) in &members.0 {
         if !matches!(name.as_str(), "code" | "message" | "data") {
-            verdict.warning(format!(
-                "unknown member {} in the error object: it has code, message and data (spec 5.1)",
-                crate::json::quote(name)
-            ));
+            verdict.add(
+                &ERROR_UNKNOWN_MEMBER,
+                &member(at, name),
+                format!(
+                    "unknown member {} in the error object: it has code, message and data (spec 5.1)",
+                    json::quote(name)
+                ),
+            );
         }
     }
-    check_duplicates(&members, verdict);
+    check_duplicates(&members, verdict, at);
     code_text
 }
 
@@ -632,187 +739,6 @@ fn error_message(error: &serde_json::Error) -> String {
         Some(i) => text[..i].to_owned(),
         None => text,
     }
-}
-
-/// Runs `jrpc check`.
-pub fn run(args: &crate::cli::CheckArgs) -> crate::exit::CliResult {
-    use std::io::{IsTerminal, Read};
-
-    use crate::exit::{CliError, Status};
-
-    let mut sources: Vec<(String, String)> = Vec::new();
-    let stdin_only = [std::path::PathBuf::from("-")];
-    let files = if args.files.is_empty() {
-        &stdin_only[..]
-    } else {
-        &args.files[..]
-    };
-    for file in files {
-        if file.as_os_str() == "-" {
-            let mut stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                eprintln!("jrpc: reading messages from stdin (end with Ctrl-D)");
-            }
-            let mut bytes = Vec::new();
-            stdin
-                .read_to_end(&mut bytes)
-                .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
-            sources.push(("stdin".into(), utf8(bytes, "stdin")?));
-        } else {
-            let bytes = std::fs::read(file)
-                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
-            sources.push((
-                file.display().to_string(),
-                utf8(bytes, &file.display().to_string())?,
-            ));
-        }
-    }
-    let many_sources = sources.len() > 1;
-    let colour = match args.color {
-        crate::output::ColorChoice::Always => true,
-        crate::output::ColorChoice::Never => false,
-        crate::output::ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && crate::output::colour_allowed()
-        }
-    };
-    let mut report = String::new();
-    let mut json_items = Vec::new();
-    let (mut total, mut invalid, mut warnings) = (0usize, 0usize, 0usize);
-    for (name, input) in &sources {
-        let checked = check_all(input, args.expect);
-        if checked.is_empty() {
-            let _ = writeln!(report, "{name}: no message found");
-            invalid += 1;
-        }
-        for (index, item) in checked.iter().enumerate() {
-            total += 1;
-            let ok = item.verdict.is_valid() && !(args.strict && item.verdict.warning_count() > 0);
-            if !ok {
-                invalid += 1;
-            }
-            warnings += item.verdict.warning_count();
-            let place = if many_sources {
-                format!("{name}: message {} (line {})", index + 1, item.line)
-            } else {
-                format!("message {} (line {})", index + 1, item.line)
-            };
-            if args.json {
-                let mut value = verdict_json(&item.verdict);
-                if let serde_json::Value::Object(map) = &mut value {
-                    map.insert("source".into(), name.clone().into());
-                    map.insert("message".into(), (index + 1).into());
-                    map.insert("line".into(), item.line.into());
-                }
-                json_items.push(value);
-            } else {
-                write_verdict(&mut report, &place, &item.verdict, 0, colour);
-            }
-        }
-    }
-    if !args.quiet {
-        if args.json {
-            println!("{}", serde_json::Value::Array(json_items));
-        } else {
-            print!("{report}");
-            println!(
-                "{total} message{}: {} valid, {invalid} invalid, {warnings} warning{}",
-                if total == 1 { "" } else { "s" },
-                total - invalid.min(total),
-                if warnings == 1 { "" } else { "s" }
-            );
-        }
-    }
-    Ok(if invalid == 0 { Status::Ok } else { Status::Invalid })
-}
-
-fn utf8(bytes: Vec<u8>, name: &str) -> Result<String, crate::exit::CliError> {
-    String::from_utf8(bytes).map_err(|e| {
-        crate::exit::CliError::new(
-            crate::exit::Status::Invalid,
-            format!(
-                "{name} is not UTF-8 (byte {}): JSON text must be UTF-8 (RFC 8259 section 8.1)",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
-}
-
-fn verdict_word(verdict: &Verdict) -> String {
-    let validity = if verdict.is_valid() { "valid" } else { "invalid" };
-    match verdict.kind {
-        Kind::ParseError => "invalid JSON".to_owned(),
-        Kind::Unknown => format!("invalid message ({})", verdict.detail),
-        // Without a valid method it is no notification: a server answers it with id null (spec 5).
-        Kind::Notification if !verdict.is_valid() && verdict.detail.is_empty() => {
-            "invalid request (no id)".to_owned()
-        }
-        Kind::Notification if !verdict.is_valid() => format!("invalid request ({}, no id)", verdict.detail),
-        kind if verdict.detail.is_empty() => format!("{validity} {}", kind.name()),
-        Kind::Batch if verdict.detail == "empty" => format!("{validity} batch (empty)"),
-        Kind::Batch => format!("{validity} batch {}", verdict.detail),
-        kind => format!("{validity} {} ({})", kind.name(), verdict.detail),
-    }
-}
-
-fn write_verdict(out: &mut String, place: &str, verdict: &Verdict, indent: usize, colour: bool) {
-    use anstyle::{AnsiColor, Style};
-    let paint = |style: Style, text: &str| {
-        if colour {
-            format!("{}{text}{}", style.render(), style.render_reset())
-        } else {
-            text.to_owned()
-        }
-    };
-    let word_style = if verdict.is_valid() {
-        AnsiColor::Green.on_default()
-    } else {
-        AnsiColor::Red.on_default().bold()
-    };
-    let pad = " ".repeat(indent);
-    let _ = writeln!(out, "{pad}{place}: {}", paint(word_style, &verdict_word(verdict)));
-    for finding in &verdict.findings {
-        let label = match finding.severity {
-            Severity::Error => paint(AnsiColor::Red.on_default(), "error"),
-            Severity::Warning => paint(AnsiColor::Yellow.on_default(), "warning"),
-        };
-        let _ = writeln!(out, "{pad}  {label}: {}", finding.rule);
-    }
-    for (index, element) in verdict.elements.iter().enumerate() {
-        write_verdict(
-            out,
-            &format!("element {}", index + 1),
-            element,
-            indent + 2,
-            colour,
-        );
-    }
-}
-
-fn verdict_json(verdict: &Verdict) -> serde_json::Value {
-    let rules = |severity| {
-        verdict
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .map(|f| serde_json::Value::String(f.rule.clone()))
-            .collect::<Vec<_>>()
-    };
-    let mut value = serde_json::json!({
-        "valid": verdict.is_valid(),
-        "kind": match verdict.kind {
-            Kind::ErrorResponse => "error_response",
-            Kind::ParseError => "invalid_json",
-            Kind::Unknown => "unknown",
-            kind => kind.name(),
-        },
-        "detail": verdict.detail,
-        "errors": rules(Severity::Error),
-        "warnings": rules(Severity::Warning),
-    });
-    if verdict.kind == Kind::Batch {
-        value["elements"] = verdict.elements.iter().map(verdict_json).collect();
-    }
-    value
 }
 
 #[cfg(test)]
@@ -884,5 +810,68 @@ mod tests {
         assert_eq!(all[0].verdict.kind, Kind::ParseError);
         assert_eq!(all[1].line, 2);
         assert!(all[1].verdict.is_valid());
+    }
+
+    /// Every rule of the table is applied by the engine, and findings point at what broke it.
+    #[test]
+    fn every_rule_in_the_table_is_applied() {
+        let input = [
+            r#"{"jsonrpc":"1.0","method":1,"params":"bar","id":true,"result":1,"x":1}"#,
+            r#"{"jsonrpc":"2.0","method":"rpc.m","id":null,"id":1.5}"#,
+            r#"{"jsonrpc":"2.0","method":"m","id":1.5}"#,
+            r#"{"jsonrpc":"2.0","params":[]}"#,
+            r#"{"id":1}"#,
+            r#"{"jsonrpc":"2.0","result":1,"error":"x","id":[],"x":1}"#,
+            r#"{"error":{"code":1.5},"id":2.5}"#,
+            r#"{"jsonrpc":"2.0","result":1}"#,
+            r#"{"jsonrpc":"2.0","error":{"message":1,"x":1},"id":1}"#,
+            r#"{"jsonrpc":"2.0","error":{"code":"1"},"id":1}"#,
+            r#"{"jsonrpc":"2.0","error":{"code":1.0,"message":"m"},"id":1}"#,
+            r#"{"jsonrpc":"2.0","error":{"code":-32100,"message":"m"},"id":1}"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            "[]",
+            r#"[1,[],{"jsonrpc":"2.0","method":"m","id":1},{"jsonrpc":"2.0","result":1,"id":1}]"#,
+            r#"[{"jsonrpc":"2.0","method":"m","id":1},{"jsonrpc":"2.0","method":"m","id":1}]"#,
+            "42",
+            "{",
+        ]
+        .join("\n");
+        fn collect(verdict: &Verdict, ids: &mut Vec<&'static str>) {
+            ids.extend(verdict.findings.iter().map(|f| f.rule.id));
+            for element in &verdict.elements {
+                collect(element, ids);
+            }
+        }
+        let mut applied = Vec::new();
+        for checked in check_all(&input, Expect::Any)
+            .into_iter()
+            .chain(check_all(r#"{"jsonrpc":"2.0","result":1}"#, Expect::Request))
+            .chain(check_all(
+                r#"{"jsonrpc":"2.0","method":"m","id":1}"#,
+                Expect::Response,
+            ))
+        {
+            collect(&checked.verdict, &mut applied);
+        }
+        for rule in RULES {
+            assert!(applied.contains(&rule.id), "no input breaks {}", rule.id);
+        }
+        let verdict = one(r#"[{"jsonrpc":"2.0","method":"m","params":1,"error":{"code":"x"}}]"#);
+        let element = &verdict.elements[0];
+        let at: Vec<(&str, &str)> = element
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("request.params.type", "/0/params"),
+                ("request.response-member", "/0/error")
+            ]
+        );
+        let verdict = one(r#"{"jsonrpc":"2.0","error":{"code":"x","message":"m"},"id":1,"a/b":1}"#);
+        let at: Vec<&str> = verdict.findings.iter().map(|f| f.pointer.as_str()).collect();
+        assert_eq!(at, ["/error/code", "/a~1b"]);
     }
 }

@@ -1,36 +1,66 @@
-//! `jrpc build`: compose one message or a batch from command-line arguments.
+//! Composing messages from command-line words: the arguments of one message (`jrpc build`, a batch
+//! element of `jrpc build --batch` and `jrpc batch`), and batches given as groups of words or lines.
 
 use std::io::{IsTerminal, Read};
 
-use clap::Parser;
+use clap::{Args, Parser};
 
-use crate::cli::{BuildArgs, ElementArgs, MessageArgs};
-use crate::exit::{CliError, CliResult, Status};
+use crate::exit::CliError;
 use crate::json;
 use crate::message;
-use crate::output::Output;
 use crate::params;
 
-/// Runs `jrpc build`.
-pub fn run(args: &BuildArgs) -> CliResult {
-    let text = if args.batch {
-        let elements = if args.message.method.is_some() {
-            let mut words = Vec::new();
-            words.extend(args.message.method.iter().cloned());
-            words.extend(args.message.params.iter().cloned());
-            from_groups(&words)?
-        } else {
-            from_stdin()?
-        };
-        check_no_top_level_options(&args.message)?;
-        build_batch(&elements)?
-    } else {
-        let mut next_id = 1;
-        compose(&args.message, &mut next_id)?
-    };
-    let output = Output::for_stdout(&args.output);
-    println!("{}", output.render(&text));
-    Ok(Status::Ok)
+/// One message to compose: the arguments of `jrpc build` and of each batch element.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MessageArgs {
+    /// The method to call (omit with --result or --error).
+    #[arg(value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Parameters: VALUE (positional), name=value (named string), name:=json (named JSON).
+    #[arg(value_name = "PARAMS")]
+    pub params: Vec<String>,
+    /// Make a notification: no id, and no reply expected (spec 4.1).
+    #[arg(short, long, conflicts_with_all = ["id", "result", "error"])]
+    pub notify: bool,
+    /// The id: a number (1), a string ("1" in JSON quotes, or any text that is not JSON), or null.
+    /// Default: 1 (in a batch: 1, 2, 3...).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Send every bare parameter as a string, even if it parses as JSON (42 becomes "42").
+    #[arg(short, long)]
+    pub string: bool,
+    /// The whole params member as JSON (an array or an object), instead of PARAMS.
+    #[arg(
+        long = "params",
+        id = "params_json",
+        value_name = "JSON",
+        conflicts_with = "params"
+    )]
+    pub params_json: Option<String>,
+    /// Make a success response with this result (JSON; a bare word is a string).
+    #[arg(long, value_name = "JSON", conflicts_with = "error")]
+    pub result: Option<String>,
+    /// Make an error response: an integer code or a standard name (method-not-found...), and a
+    /// message (default: the standard message of a predefined code).
+    #[arg(long, num_args = 1..=2, value_names = ["CODE", "MESSAGE"])]
+    pub error: Option<Vec<String>>,
+    /// The error's data member (JSON; a bare word is a string).
+    #[arg(long, value_name = "JSON", requires = "error")]
+    pub data: Option<String>,
+}
+
+/// A batch element parsed on its own.
+#[derive(Debug, Parser)]
+#[command(
+    name = "element",
+    no_binary_name = true,
+    allow_negative_numbers = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+pub struct ElementArgs {
+    #[command(flatten)]
+    pub message: MessageArgs,
 }
 
 /// One element of a batch, before it is composed.
@@ -69,7 +99,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
         let id = id.unwrap_or_else(&mut auto_id);
         if let Some(result) = &args.result {
             let result = json_or_string(result, "--result")?;
-            return Ok(message::result_response(&result, &id));
+            return message::result_response(&result, &id);
         }
         let error = args.error.as_deref().unwrap_or_default();
         let code = message::parse_error_code(error.first().map(String::as_str).unwrap_or_default())?;
@@ -86,7 +116,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
             Some(data) => Some(json_or_string(data, "--data")?),
             None => None,
         };
-        return Ok(message::error_response(code, message, data.as_deref(), &id));
+        return message::error_response(code, message, data.as_deref(), &id);
     }
     let Some(method) = &args.method else {
         return Err(CliError::usage(
@@ -102,7 +132,7 @@ pub fn compose(args: &MessageArgs, next_id: &mut u64) -> Result<String, CliError
     } else {
         Some(id.unwrap_or_else(auto_id))
     };
-    Ok(message::request(method, &params, id.as_deref()))
+    message::request(method, &params, id.as_deref())
 }
 
 /// Composes a batch from its elements; requests without an id get 1, 2, 3... in order.
@@ -193,23 +223,6 @@ pub fn parse_lines(input: &str) -> Result<Vec<Element>, CliError> {
         elements.push(Element::Args(words));
     }
     Ok(elements)
-}
-
-fn check_no_top_level_options(args: &MessageArgs) -> Result<(), CliError> {
-    let set = args.notify
-        || args.id.is_some()
-        || args.string
-        || args.params_json.is_some()
-        || args.result.is_some()
-        || args.error.is_some()
-        || args.data.is_some();
-    if set {
-        return Err(CliError::usage(
-            "with --batch, each element takes its own options: put them after '--', e.g. \
-             jrpc build --batch -- sum 1 2 --id 7 , --notify update 1",
-        ));
-    }
-    Ok(())
 }
 
 /// A value for --result or --data: JSON if it parses, else a string (as bare parameters).

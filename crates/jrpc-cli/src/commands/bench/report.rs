@@ -6,8 +6,52 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{BenchArgs, ConnStats};
-use crate::target::Target;
+use jrpc::transport::Endpoint;
+
+/// What was asked for: the method and how the load was spread.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    pub method: String,
+    pub connections: u32,
+    pub pipeline: u32,
+    pub batch: u32,
+    pub threads: u32,
+}
+
+/// One connection's results.
+#[derive(Debug)]
+pub struct ConnStats {
+    pub histogram: Histogram<u64>,
+    pub calls: u64,
+    pub messages: u64,
+    pub rpc_errors: u64,
+    pub transport_errors: u64,
+    pub timeouts: u64,
+    pub first_rpc_error: Option<String>,
+    pub first_transport_error: Option<String>,
+}
+
+impl ConnStats {
+    pub fn empty() -> ConnStats {
+        ConnStats {
+            histogram: latency_histogram(),
+            calls: 0,
+            messages: 0,
+            rpc_errors: 0,
+            transport_errors: 0,
+            timeouts: 0,
+            first_rpc_error: None,
+            first_transport_error: None,
+        }
+    }
+
+    pub fn transport_error(&mut self, calls: u64, why: impl FnOnce() -> String) {
+        self.transport_errors += calls;
+        if self.first_transport_error.is_none() {
+            self.first_transport_error = Some(why());
+        }
+    }
+}
 
 /// The figures of one run.
 #[derive(Debug)]
@@ -36,27 +80,26 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(
-        args: &BenchArgs,
-        target: &Target,
+        shape: &Shape,
+        target: &Endpoint,
         stats: Vec<ConnStats>,
         elapsed: Duration,
         interrupted: bool,
     ) -> Summary {
         let transport = match target {
-            Target::Http { .. } => "http",
-            Target::Ws { .. } => "ws",
-            Target::Tcp { .. } => "tcp",
-            Target::Unix { .. } => "unix",
-            Target::Exec { .. } => "exec",
+            Endpoint::Http { .. } => "http",
+            Endpoint::WebSocket { .. } => "ws",
+            Endpoint::Tcp { .. } => "tcp",
+            Endpoint::Unix { .. } => "unix",
         };
         let mut summary = Summary {
             target: target.to_string(),
             transport,
-            method: args.method.clone(),
-            connections: args.connections,
-            pipeline: args.pipeline,
-            batch: args.batch,
-            threads: args.threads,
+            method: shape.method.clone(),
+            connections: shape.connections,
+            pipeline: shape.pipeline,
+            batch: shape.batch,
+            threads: shape.threads,
             elapsed,
             interrupted,
             requests: 0,

@@ -9,10 +9,12 @@ use std::io;
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
+use jrpc::transport::framing::{self, Frame};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_util::codec::Decoder;
 
-use crate::target::{Framing, Target};
+use jrpc::transport::{Endpoint, Framing};
 
 /// The largest reply we buffer before calling the peer broken.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -42,12 +44,46 @@ pub struct Reply {
     pub close: bool,
 }
 
-/// How messages are delimited on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How replies are read off a byte stream: HTTP/1.1 responses (read here, so requests can be
+/// pipelined), or the library's stream framing (newline or Content-Length) for TCP and Unix sockets.
+#[derive(Debug, Clone)]
 pub enum Codec {
     Http,
-    Newline,
-    ContentLength,
+    Stream(framing::Codec),
+}
+
+impl Codec {
+    /// The reply reader for `target`: HTTP for `http://`, else the stream `framing`.
+    pub fn new(target: &Endpoint, framing: Framing) -> Codec {
+        match target {
+            Endpoint::Http { .. } => Codec::Http,
+            _ => Codec::Stream(framing::Codec::new(framing, MAX_FRAME)),
+        }
+    }
+
+    /// Takes one complete reply off the front of the buffer, if there is one.
+    pub fn decode(&mut self, buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
+        let codec = match self {
+            Codec::Http => return decode_http(buffer),
+            Codec::Stream(codec) => codec,
+        };
+        match codec.decode(buffer) {
+            Ok(Some(Frame::Message(body))) => Ok(Some(Reply {
+                status: None,
+                close: false,
+                body,
+            })),
+            Ok(Some(Frame::TooLarge { limit })) => Err(ConnError::Garbage(format!(
+                "a reply longer than {} MiB without an end",
+                limit >> 20
+            ))),
+            Ok(None) => Ok(None),
+            // Only Content-Length framing fails, and only on its header block.
+            Err(error) => Err(ConnError::Garbage(format!(
+                "not a Content-Length header block: {error}"
+            ))),
+        }
+    }
 }
 
 type Reader = Box<dyn AsyncRead + Unpin + Send>;
@@ -69,13 +105,9 @@ pub enum Conn {
 
 impl Conn {
     /// Connects to the target. Errors are transport errors (io) or handshake garbage.
-    pub async fn open(target: &Target, framing: Framing) -> Result<Conn, ConnError> {
-        let codec = match (target, framing) {
-            (Target::Http { .. }, _) => Codec::Http,
-            (_, Framing::Newline) => Codec::Newline,
-            (_, Framing::ContentLength) => Codec::ContentLength,
-        };
-        let bytes = |reader: Reader, writer: Writer| Conn::Bytes {
+    pub async fn open(target: &Endpoint, framing: Framing) -> Result<Conn, ConnError> {
+        let codec = Codec::new(target, framing);
+        let bytes = move |reader: Reader, writer: Writer| Conn::Bytes {
             reader,
             writer,
             buffer: BytesMut::with_capacity(64 * 1024),
@@ -83,7 +115,7 @@ impl Conn {
             out: Vec::with_capacity(64 * 1024),
         };
         match target {
-            Target::Http { .. } | Target::Tcp { .. } => {
+            Endpoint::Http { .. } | Endpoint::Tcp { .. } => {
                 let authority = target.authority().unwrap_or_default();
                 let stream = tokio::net::TcpStream::connect(&authority).await?;
                 stream.set_nodelay(true)?;
@@ -91,19 +123,20 @@ impl Conn {
                 Ok(bytes(Box::new(reader), Box::new(writer)))
             }
             #[cfg(unix)]
-            Target::Unix { path } => {
+            Endpoint::Unix { path } => {
                 let stream = tokio::net::UnixStream::connect(path).await?;
                 let (reader, writer) = stream.into_split();
                 Ok(bytes(Box::new(reader), Box::new(writer)))
             }
-            Target::Ws { url, .. } => {
-                match tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await {
+            Endpoint::WebSocket { .. } => {
+                match tokio_tungstenite::connect_async_with_config(target.to_string(), None, true).await {
                     Ok((socket, _)) => Ok(Conn::Ws(Box::new(socket))),
                     Err(tungstenite::Error::Io(error)) => Err(ConnError::Io(error)),
                     Err(error) => Err(ConnError::Garbage(format!("WebSocket handshake failed: {error}"))),
                 }
             }
-            _ => Err(ConnError::Io(io::Error::other(
+            #[cfg(not(unix))]
+            Endpoint::Unix { .. } => Err(ConnError::Io(io::Error::other(
                 "this target cannot be benchmarked",
             ))),
         }
@@ -144,7 +177,7 @@ impl Conn {
                 codec,
                 ..
             } => loop {
-                if let Some(reply) = decode(*codec, buffer)? {
+                if let Some(reply) = codec.decode(buffer)? {
                     return Ok(reply);
                 }
                 if buffer.len() > MAX_FRAME {
@@ -198,7 +231,7 @@ impl Conn {
     /// A reply that is already buffered, without reading (lets replies be drained before writing).
     pub fn buffered(&mut self) -> Result<Option<Reply>, ConnError> {
         match self {
-            Conn::Bytes { buffer, codec, .. } => decode(*codec, buffer),
+            Conn::Bytes { buffer, codec, .. } => codec.decode(buffer),
             Conn::Ws(_) => Ok(None),
         }
     }
@@ -214,59 +247,6 @@ fn ws_error(error: tungstenite::Error) -> ConnError {
             ConnError::Garbage(format!("WebSocket protocol error: {error}"))
         }
         other => ConnError::Garbage(format!("WebSocket error: {other}")),
-    }
-}
-
-/// Takes one complete reply off the front of the buffer, if there is one.
-pub fn decode(codec: Codec, buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
-    match codec {
-        Codec::Newline => loop {
-            let Some(end) = buffer.iter().position(|&b| b == b'\n') else {
-                return Ok(None);
-            };
-            let line = buffer.split_to(end + 1).freeze();
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() {
-                continue;
-            }
-            return Ok(Some(Reply {
-                status: None,
-                close: false,
-                body: line.slice_ref(trimmed),
-            }));
-        },
-        Codec::ContentLength => {
-            let Some(head_end) = find(buffer, b"\r\n\r\n") else {
-                if buffer.len() > 8192 {
-                    return Err(garbage("no Content-Length header block", buffer));
-                }
-                return Ok(None);
-            };
-            let head = std::str::from_utf8(&buffer[..head_end])
-                .map_err(|_| garbage("header block is not text", buffer))?;
-            let mut length = None;
-            for line in head.split("\r\n") {
-                let Some((name, value)) = line.split_once(':') else {
-                    return Err(garbage("not a Content-Length header block", buffer));
-                };
-                if name.trim().eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
-                }
-            }
-            let Some(length) = length else {
-                return Err(garbage("a header block without a valid Content-Length", buffer));
-            };
-            if buffer.len() < head_end + 4 + length {
-                return Ok(None);
-            }
-            buffer.advance(head_end + 4);
-            Ok(Some(Reply {
-                status: None,
-                close: false,
-                body: buffer.split_to(length).freeze(),
-            }))
-        }
-        Codec::Http => decode_http(buffer),
     }
 }
 
@@ -403,35 +383,37 @@ mod tests {
         let mut buffer = BytesMut::from(
             &b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n1\r\n]\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"[..],
         );
-        let first = decode(Codec::Http, &mut buffer).unwrap().unwrap();
+        let mut http = Codec::Http;
+        let first = http.decode(&mut buffer).unwrap().unwrap();
         assert_eq!((first.status, &first.body[..]), (Some(200), &b"{}"[..]));
-        let second = decode(Codec::Http, &mut buffer).unwrap().unwrap();
+        let second = http.decode(&mut buffer).unwrap().unwrap();
         assert_eq!(&second.body[..], b"[1]");
-        let third = decode(Codec::Http, &mut buffer).unwrap().unwrap();
+        let third = http.decode(&mut buffer).unwrap().unwrap();
         assert_eq!((third.status, third.body.len()), (Some(204), 0));
-        assert!(decode(Codec::Http, &mut buffer).unwrap().is_none());
+        assert!(http.decode(&mut buffer).unwrap().is_none());
         let mut garbage = BytesMut::from(&b"hello there\r\n"[..]);
-        assert!(matches!(
-            decode(Codec::Http, &mut garbage),
-            Err(ConnError::Garbage(_))
-        ));
+        assert!(matches!(http.decode(&mut garbage), Err(ConnError::Garbage(_))));
     }
 
     #[test]
     fn stream_framings() {
+        let tcp: Endpoint = "tcp://127.0.0.1:1".parse().unwrap();
+        let mut newline = Codec::new(&tcp, Framing::NewlineDelimited);
         let mut buffer = BytesMut::from(&b"\r\n{\"a\":1}\r\n{\"b\""[..]);
         assert_eq!(
-            &decode(Codec::Newline, &mut buffer).unwrap().unwrap().body[..],
+            &newline.decode(&mut buffer).unwrap().unwrap().body[..],
             b"{\"a\":1}"
         );
-        assert!(decode(Codec::Newline, &mut buffer).unwrap().is_none());
+        assert!(newline.decode(&mut buffer).unwrap().is_none());
+        let mut content_length = Codec::new(&tcp, Framing::ContentLength);
         let mut buffer = BytesMut::from(&b"Content-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1"[..]);
         assert_eq!(
-            &decode(Codec::ContentLength, &mut buffer).unwrap().unwrap().body[..],
+            &content_length.decode(&mut buffer).unwrap().unwrap().body[..],
             b"{}"
         );
-        assert!(decode(Codec::ContentLength, &mut buffer).unwrap().is_none());
+        assert!(content_length.decode(&mut buffer).unwrap().is_none());
         let mut buffer = BytesMut::from(&b"garbage\r\n\r\n"[..]);
-        assert!(decode(Codec::ContentLength, &mut buffer).is_err());
+        let mut fresh = Codec::new(&tcp, Framing::ContentLength);
+        assert!(fresh.decode(&mut buffer).is_err());
     }
 }

@@ -8,11 +8,45 @@ use clap::Args;
 use jrpc::client::{Batch, Client, ClientBuilder, Error};
 use serde_json::value::RawValue;
 
-use crate::build;
+use jrpc::transport::Framing;
+
+use crate::compose;
 use crate::exit::{CliError, CliResult, Status};
 use crate::output::{Output, OutputArgs};
 use crate::params;
-use crate::target::{Framing, Target};
+use crate::target::Target;
+
+/// The examples under `jrpc call --help`.
+pub const CALL_HELP: &str = "\
+Examples:
+  jrpc call http://127.0.0.1:8545/ subtract 42 23          prints 19
+  jrpc call ws://127.0.0.1:8545/ subtract minuend:=42 subtrahend:=23
+  jrpc call tcp://127.0.0.1:8546 get_data
+  jrpc call unix:/tmp/spec.sock sum 1 2 4
+  jrpc call --exec 'spec-server --stdio' subtract 42 23   a child process over its stdio
+  jrpc call --exec 'my-lsp' --framing content-length initialize --params '{\"capabilities\":{}}'
+  jrpc call https://node.example/ eth_blockNumber -H 'Authorization: Bearer TOKEN' --timeout 5s
+
+URLs: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port, unix:/path/to/socket;
+a bare host:port or :port means http://.
+The result goes to stdout (pretty on a terminal, compact when piped, exact with --raw); a JSON-RPC
+error goes to stderr with its code, message and data, and exit status 1.";
+
+/// The examples under `jrpc notify --help`.
+pub const NOTIFY_HELP: &str = "\
+Examples:
+  jrpc notify http://127.0.0.1:8545/ update 1 2 3 4 5
+  jrpc notify tcp://127.0.0.1:8546 notify_hello 7
+Nothing is printed; the exit status is 0 once the notification was delivered.";
+
+/// The examples under `jrpc batch --help`.
+pub const BATCH_HELP: &str = "\
+Examples:
+  jrpc batch http://127.0.0.1:8545/ -- sum 1 2 4 , --notify notify_hello 7 , subtract 42 23
+  printf '%s\\n' 'sum 1 2 4' 'get_data' | jrpc batch ws://127.0.0.1:8545/
+Elements are written as for 'jrpc build' and separated by ',' (or one per line on stdin); ids are
+given by the client. The output lists each call in order as {\"result\": ...} or {\"error\": ...};
+the exit status is 1 if any call failed.";
 
 /// Where to send and how: shared by `call`, `notify` and `batch`.
 #[derive(Debug, Clone, Args)]
@@ -24,10 +58,10 @@ pub struct SendArgs {
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// How long to wait for the reply (e.g. 30s, 500ms; 0 waits forever).
-    #[arg(long, default_value = "30s", value_parser = crate::cli::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "30s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
     /// Framing on TCP, Unix sockets and --exec.
-    #[arg(long, value_enum, default_value_t = Framing::Newline)]
+    #[arg(long, value_parser = crate::args::framing_parser(), default_value = "newline")]
     pub framing: Framing,
     /// A CA certificate (PEM) to trust for https://, wss:// and tls:// besides the usual roots.
     #[arg(long, value_name = "FILE")]
@@ -115,12 +149,12 @@ pub fn batch(args: &BatchArgs) -> CliResult {
         _ => rest,
     };
     let elements = if rest.is_empty() {
-        build::from_stdin()?
+        compose::from_stdin()?
     } else {
-        build::from_groups(rest)?
+        compose::from_groups(rest)?
     };
     // Composing first checks every element as `jrpc build --batch` does.
-    let composed = build::build_batch(&elements)?;
+    let composed = compose::build_batch(&elements)?;
     let values: Vec<serde_json::Value> =
         serde_json::from_str(&composed).map_err(|e| CliError::usage(format!("the batch: {e}")))?;
     let mut batch = Batch::new();
@@ -185,10 +219,7 @@ fn split_target<'a>(words: &'a [String], send: &SendArgs) -> Result<(Target, &'a
 async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
     let mut builder = ClientBuilder::new()
         .timeout((!send.timeout.is_zero()).then_some(send.timeout))
-        .framing(match send.framing {
-            Framing::Newline => jrpc::transport::Framing::NewlineDelimited,
-            Framing::ContentLength => jrpc::transport::Framing::ContentLength,
-        });
+        .framing(send.framing);
     for header in &send.headers {
         let Some((name, value)) = header.split_once(':') else {
             return Err(CliError::usage(format!("header '{header}' is not 'Name: value'")));
@@ -202,23 +233,9 @@ async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
     }
     let connected = match target {
         Target::Exec { program, args } => builder.spawn(program, args).await,
-        other => builder.connect(&url_of(other)).await,
+        Target::Url(endpoint) => builder.connect_to(&endpoint).await,
     };
     connected.map_err(failure)
-}
-
-/// The client's URL for a parsed target.
-fn url_of(target: &Target) -> String {
-    let authority = target.authority().unwrap_or_default();
-    match target {
-        Target::Http { tls, path, .. } => {
-            format!("{}://{authority}{path}", if *tls { "https" } else { "http" })
-        }
-        Target::Ws { url, .. } => url.clone(),
-        Target::Tcp { .. } => format!("tcp://{authority}"),
-        Target::Unix { path } => format!("unix:{}", path.display()),
-        Target::Exec { program, .. } => program.clone(),
-    }
 }
 
 /// Maps a client error to its exit status, with the server's error spelled out.
