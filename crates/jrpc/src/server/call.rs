@@ -79,9 +79,9 @@ impl Call {
         self.params.as_ref().map(|range| &self.text[range.clone()])
     }
 
-    /// The params as a value that shares the message text: no copy, one reference count.
-    pub fn raw_params(&self) -> super::extract::Params {
-        super::extract::Params::of(Arc::clone(&self.text), self.params.clone())
+    /// The message's text and where the params sit in it: what the `Params` extractor shares.
+    pub(crate) fn params_in_text(&self) -> (Arc<str>, Option<Range<usize>>) {
+        (Arc::clone(&self.text), self.params.clone())
     }
 
     /// The raw JSON text of the id, exactly as the client sent it; `None` for a notification.

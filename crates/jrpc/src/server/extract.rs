@@ -120,10 +120,6 @@ impl Params {
         }
     }
 
-    pub(crate) fn of(text: Arc<str>, range: Option<Range<usize>>) -> Self {
-        Params { text, range }
-    }
-
     /// The raw JSON text, if the call had params.
     pub fn as_str(&self) -> Option<&str> {
         self.range.as_ref().map(|range| &self.text[range.clone()])
@@ -157,7 +153,8 @@ impl<S> FromCall<S> for Params {
     const READS_PARAMS: bool = true;
 
     fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
-        Ok(call.raw_params())
+        let (text, range) = call.params_in_text();
+        Ok(Params { text, range })
     }
 }
 

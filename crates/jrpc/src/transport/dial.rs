@@ -66,7 +66,7 @@ pub(crate) async fn dial(target: &Target, settings: &DialSettings) -> Result<Pee
             let port = uri.port_u16().unwrap_or(if *tls { 443 } else { 80 });
             let stream = tcp(host, port).await?;
             let io: Box<dyn Io> = if *tls {
-                Box::new(tls::connect(stream, host, settings.tls.clone(), b"http/1.1").await?)
+                Box::new(tls_connect(stream, host, settings, b"http/1.1").await?)
             } else {
                 Box::new(stream)
             };
@@ -88,7 +88,7 @@ pub(crate) async fn dial(target: &Target, settings: &DialSettings) -> Result<Pee
         Target::Tcp { host, port, tls } => {
             let stream = tcp(host, *port).await?;
             if *tls {
-                let stream = tls::connect(stream, host, settings.tls.clone(), b"").await?;
+                let stream = tls_connect(stream, host, settings, b"").await?;
                 let (reader, writer) = tokio::io::split(stream);
                 Ok(open_stream(reader, writer, settings))
             } else {
@@ -147,6 +147,20 @@ where
         settings.limits.clone(),
     )
     .0
+}
+
+async fn tls_connect(
+    stream: tokio::net::TcpStream,
+    host: &str,
+    settings: &DialSettings,
+    alpn: &[u8],
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, DialError> {
+    tls::connect(stream, host, settings.tls.clone(), alpn)
+        .await
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::InvalidInput => DialError::Config(error.to_string()),
+            _ => DialError::Transport(error.to_string()),
+        })
 }
 
 async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream, DialError> {

@@ -12,8 +12,6 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use super::dial::DialError;
-
 /// Where a listener's certificate and key are.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -89,20 +87,27 @@ pub(crate) fn client_config(extra_roots: &[Vec<u8>]) -> Result<ClientConfig, Str
 }
 
 /// The client's handshake on `stream` with the server `host`, offering `alpn` if not empty.
+///
+/// A host that is no valid server name fails with `InvalidInput` (a setting that can never work);
+/// a failed handshake with the error's own kind.
 pub(crate) async fn connect(
     stream: tokio::net::TcpStream,
     host: &str,
     mut config: ClientConfig,
     alpn: &[u8],
-) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, DialError> {
+) -> io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let name = ServerName::try_from(host.to_owned())
-        .map_err(|error| DialError::Config(format!("{host} is not a valid TLS server name: {error}")))?;
+    let name = ServerName::try_from(host.to_owned()).map_err(|error| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{host} is not a valid TLS server name: {error}"),
+        )
+    })?;
     if !alpn.is_empty() {
         config.alpn_protocols = vec![alpn.to_vec()];
     }
     TlsConnector::from(Arc::new(config))
         .connect(name, stream)
         .await
-        .map_err(|error| DialError::Transport(format!("TLS handshake with {host} failed: {error}")))
+        .map_err(|error| io::Error::new(error.kind(), format!("TLS handshake with {host} failed: {error}")))
 }
