@@ -1,10 +1,14 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
+#[cfg(feature = "http")]
+mod body;
 pub mod connection;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod pending;
+#[cfg(feature = "http")]
+mod slots;
 #[cfg(feature = "http")]
 mod stall;
 pub mod stream;
