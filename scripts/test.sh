@@ -2,9 +2,35 @@
 # The whole test suite. Installs the real peer programs the interoperability tests run (Python's
 # rdoclient, jsonrpcclient, websockets, requests and cryptography; Node's jayson and ws; openssl;
 # nginx for the scale-out test), then runs `cargo test`. A missing peer fails here, loudly, never as
-# a skipped test. The PostgreSQL tests run when RANDOMD_TEST_POSTGRES_URL is set (.ci/run sets it).
+# a skipped test. The PostgreSQL tests run too, against RANDOMD_TEST_POSTGRES_URL (by default the local
+# server, postgres://postgres@127.0.0.1:5432/test); an unreachable server fails here, with the command
+# that starts it. On a machine without PostgreSQL, RANDOMD_SKIP_POSTGRES=1 skips them, with a warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ "${RANDOMD_SKIP_POSTGRES:-}" == 1 ]]; then
+  unset RANDOMD_TEST_POSTGRES_URL
+  echo "warning: RANDOMD_SKIP_POSTGRES=1: the PostgreSQL tests (crates/randomd/tests/postgres.rs and" >&2
+  echo "         scale_out.rs) are SKIPPED; this run does not cover randomd on PostgreSQL" >&2
+else
+  export RANDOMD_TEST_POSTGRES_URL="${RANDOMD_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  if ! command -v pg_isready >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq postgresql-client >/dev/null
+  fi
+  if ! pg_isready -q -d "$RANDOMD_TEST_POSTGRES_URL"; then
+    echo "error: PostgreSQL is not reachable at $RANDOMD_TEST_POSTGRES_URL (RANDOMD_TEST_POSTGRES_URL);" >&2
+    echo "       the PostgreSQL tests need it. Start the local server with:" >&2
+    echo "         pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
+    echo "       or, on a machine without PostgreSQL, skip those tests: RANDOMD_SKIP_POSTGRES=1 bash scripts/test.sh" >&2
+    exit 1
+  fi
+  if ! psql -w -Atq -d "$RANDOMD_TEST_POSTGRES_URL" -c 'SELECT 1' >/dev/null; then
+    echo "error: PostgreSQL answers but refused $RANDOMD_TEST_POSTGRES_URL (see psql's message above);" >&2
+    echo "       create the database or point RANDOMD_TEST_POSTGRES_URL at one the tests may use" >&2
+    exit 1
+  fi
+fi
 
 if ! command -v openssl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
@@ -27,3 +53,6 @@ openssl version >/dev/null
 cargo test "$@"
 # The client tour of the README must keep running as written.
 cargo run -q -p jrpc --example client >/dev/null
+if [[ "${RANDOMD_SKIP_POSTGRES:-}" == 1 ]]; then
+  echo "warning: the PostgreSQL tests were SKIPPED (RANDOMD_SKIP_POSTGRES=1)" >&2
+fi

@@ -66,6 +66,7 @@ fn end_to_end(c: &mut Criterion) {
         max_request_bytes: 1 << 20,
         durability: randomd::store::Durability::PowerLoss,
         database_connections: 4,
+        max_connections_per_address: 0,
     };
     let running = runtime
         .block_on(randomd::start(&settings, Arc::new(SystemClock)))

@@ -9,6 +9,10 @@ use serde::Deserialize;
 use crate::entropy::SourceKind;
 use crate::store::{Database, Durability, OpenOptions};
 
+/// Connections one client address may hold at once, by default: enough for browsers and pooled
+/// clients behind one NAT, a sixteenth of the 1,024 connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+
 /// Flags (and their environment variables) shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct StorageArgs {
@@ -61,6 +65,11 @@ pub struct ServeArgs {
     /// The most PostgreSQL connections this instance holds [default: 16]
     #[arg(long, env = "RANDOMD_DATABASE_CONNECTIONS", value_name = "N")]
     pub database_connections: Option<usize>,
+    /// The most connections served at once from one client address (one IPv4 address or one IPv6
+    /// /64); 0 turns the limit off, as behind a reverse proxy whose connections all come from one
+    /// address [default: 64]
+    #[arg(long, env = "RANDOMD_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// The optional settings file.
@@ -78,6 +87,7 @@ struct FileSettings {
     max_request_bytes: Option<usize>,
     durability: Option<Durability>,
     database_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
 }
 
 /// The settings in force.
@@ -93,6 +103,8 @@ pub struct Settings {
     pub max_request_bytes: usize,
     pub durability: Durability,
     pub database_connections: usize,
+    /// Connections served at once from one client address; 0: no limit.
+    pub max_connections_per_address: usize,
 }
 
 impl Settings {
@@ -139,6 +151,10 @@ impl Settings {
                 .database_connections
                 .or(file.database_connections)
                 .unwrap_or(OpenOptions::default().connections),
+            max_connections_per_address: serve
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
         };
         if settings.daily_bits < 0 || settings.daily_requests < 0 {
             return Err("daily allowances cannot be negative".into());
@@ -191,9 +207,32 @@ mod tests {
         assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(settings.daily_bits, 7);
         assert_eq!(settings.daily_requests, 200_000);
+        assert_eq!(
+            settings.max_connections_per_address,
+            DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+        );
         assert!(
             matches!(&settings.database, Database::Sqlite(p) if p == Path::new("/srv/r/randomd.sqlite3"))
         );
+    }
+
+    #[test]
+    fn the_per_address_connection_limit_can_be_set_or_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("randomd.toml");
+        std::fs::write(&file, "max_connections_per_address = 8\n").unwrap();
+        let storage = StorageArgs {
+            config: Some(file),
+            ..StorageArgs::default()
+        };
+        let settings = Settings::resolve(&storage, &ServeArgs::default()).unwrap();
+        assert_eq!(settings.max_connections_per_address, 8);
+        let serve = ServeArgs {
+            max_connections_per_address: Some(0),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::resolve(&storage, &serve).unwrap();
+        assert_eq!(settings.max_connections_per_address, 0);
     }
 
     #[test]

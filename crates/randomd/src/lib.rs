@@ -92,6 +92,8 @@ pub async fn start_with_source(
             content_type: "text/html; charset=utf-8",
             body: jrpc::http::Bytes::from_static(include_str!("../web/index.html").as_bytes()),
         }],
+        max_connections_per_address: (settings.max_connections_per_address > 0)
+            .then_some(settings.max_connections_per_address),
         ..HttpConfig::default()
     };
     let http = HttpServer::bind(settings.listen, server, config)

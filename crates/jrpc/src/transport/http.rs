@@ -2,7 +2,11 @@
 //!
 //! Status codes follow the conventions real clients expect: every JSON-RPC outcome is `200` with
 //! `application/json`, a message of notifications only is `204`, and only transport-level problems
-//! (wrong verb, wrong media type, oversized body) get other codes.
+//! (wrong verb, wrong media type, oversized body, a body that arrives too slowly) get other codes.
+//!
+//! Limits that keep slow or greedy clients from holding the server: a cap on connections (WebSocket
+//! connections included, for their whole life), an optional cap per client address, time limits on
+//! request bodies ([`BodyTimeouts`]) and the stall watch for connections that stop sending requests.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,22 +17,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode, Version as HttpVersion};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::either::Either;
 use tokio_util::task::TaskTracker;
 
+pub use super::body::BodyTimeouts;
+use super::body::{self, BodyError};
 use super::connection::ConnectionLimits;
+use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
 use super::tls::TlsFiles;
 use super::ws;
@@ -57,10 +64,19 @@ pub struct HttpConfig {
     pub header_read_timeout: Duration,
     /// Fixed documents answered to GET and HEAD on their own paths (a web page, a health check).
     pub pages: Vec<Page>,
+    /// Time limits on reading a request body; a body that breaks one is answered `408` and its
+    /// connection closed.
+    pub body_timeouts: BodyTimeouts,
     /// Limits of each WebSocket connection (upgraded on the RPC path).
     pub websocket: ConnectionLimits,
-    /// Connections served at once; more are answered 503 with `Retry-After` and closed.
+    /// Connections served at once, WebSocket connections included for their whole life; more are
+    /// answered 503 with `Retry-After` and closed.
     pub max_connections: usize,
+    /// Connections served at once from one client address (one IPv4 address, or one IPv6 /64);
+    /// more are answered 503 like connections over `max_connections`. `None` (the default): no
+    /// limit. Behind a reverse proxy every connection comes from the proxy's address, so leave it off
+    /// there or set it above the proxy's connection count.
+    pub max_connections_per_address: Option<usize>,
     /// Serve HTTPS (and WSS) with this certificate and key; HTTP/2 is offered through ALPN.
     pub tls: Option<TlsFiles>,
 }
@@ -72,8 +88,10 @@ impl Default for HttpConfig {
             max_body_bytes: None,
             header_read_timeout: Duration::from_secs(30),
             pages: Vec::new(),
+            body_timeouts: BodyTimeouts::default(),
             websocket: ConnectionLimits::default(),
             max_connections: 1024,
+            max_connections_per_address: None,
             tls: None,
         }
     }
@@ -100,6 +118,8 @@ pub struct HttpService<S> {
     websockets: WebSockets,
     /// The connection's request counts, when [`HttpServer`] watches it for stalls.
     activity: Option<Arc<Activity>>,
+    /// The connection's slot, when [`HttpServer`] serves it: a WebSocket it upgrades to keeps it.
+    slot: Option<Arc<Slot>>,
 }
 
 /// What WebSocket connections share: the shutdown signal and the set of running connections.
@@ -120,6 +140,7 @@ where
             max_body_bytes: self.max_body_bytes,
             websockets: self.websockets.clone(),
             activity: self.activity.clone(),
+            slot: self.slot.clone(),
         }
     }
 }
@@ -147,15 +168,17 @@ impl<S> HttpService<S> {
             max_body_bytes,
             websockets,
             activity: None,
+            slot: None,
         }
     }
 }
 
 impl<S: Clone> HttpService<S> {
-    /// A copy for one connection, counting its requests into `activity`.
-    fn watched_by(&self, activity: Arc<Activity>) -> Self {
+    /// A copy for one connection, counting its requests into `activity` and holding its slot.
+    fn for_connection(&self, activity: Arc<Activity>, slot: Arc<Slot>) -> Self {
         HttpService {
             activity: Some(activity),
+            slot: Some(slot),
             ..self.clone()
         }
     }
@@ -200,12 +223,18 @@ where
             return ready(too_large(limit));
         }
         let server = self.server.clone();
+        let config = Arc::clone(&self.config);
         Box::pin(async move {
             let _running = running;
-            let body = match Limited::new(request.into_body(), limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) if error.is::<LengthLimitError>() => return Ok(too_large(limit)),
-                Err(error) => {
+            let version = request.version();
+            let body = match body::read(request.into_body(), limit, &config.body_timeouts).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge) => return Ok(too_large(limit)),
+                Err(BodyError::TimedOut(cut)) => {
+                    tracing::debug!(?cut, "cut a request body that arrived too slowly");
+                    return Ok(request_timeout(version));
+                }
+                Err(BodyError::Failed(error)) => {
                     tracing::debug!(%error, "failed to read a request body");
                     return Ok(status_only(StatusCode::BAD_REQUEST));
                 }
@@ -233,7 +262,10 @@ where
         let limits = self.config.websocket.clone();
         let shutdown = self.websockets.shutdown.clone();
         let max_message = self.max_body_bytes;
+        let slot = self.slot.clone();
         self.websockets.tracker.spawn(async move {
+            // The upgraded connection keeps the HTTP connection's slot until it closes.
+            let _slot = slot;
             match upgrade.await {
                 Ok(upgraded) => ws::serve(upgraded, server, limits, max_message, shutdown).await,
                 Err(error) => tracing::debug!(%error, "WebSocket upgrade failed"),
@@ -298,6 +330,17 @@ fn json_response(status: StatusCode, json: Vec<u8>) -> Response<Full<Bytes>> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// `408`, closing an HTTP/1 connection: the rest of the body would still be on its way.
+fn request_timeout(version: HttpVersion) -> Response<Full<Bytes>> {
+    let mut response = status_only(StatusCode::REQUEST_TIMEOUT);
+    if version < HttpVersion::HTTP_2 {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 
@@ -398,14 +441,25 @@ async fn accept_loop<S>(
     S: CallService,
 {
     let graceful = GracefulShutdown::new();
-    let capacity = Arc::new(Semaphore::new(service.config.max_connections.max(1)));
+    let slots = Slots::new(
+        service.config.max_connections,
+        service.config.max_connections_per_address,
+    );
     loop {
         tokio::select! {
             _ = signal.changed() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => match Arc::clone(&capacity).try_acquire_owned() {
-                    Ok(permit) => serve_connection(stream, permit, &connections, &service, &graceful),
-                    Err(_) => refuse(stream),
+                Ok((stream, peer)) => match slots.take(peer.ip()) {
+                    Ok(slot) => serve_connection(stream, slot, &connections, &service, &graceful),
+                    Err(refusal) => {
+                        match refusal {
+                            Refusal::Full => tracing::debug!(%peer, "refused a connection: every slot is taken"),
+                            Refusal::AddressFull => {
+                                tracing::debug!(%peer, "refused a connection: its address holds its share of slots");
+                            }
+                        }
+                        refuse(stream);
+                    }
                 },
                 Err(error) => {
                     // Usually out of file descriptors: back off instead of spinning.
@@ -432,7 +486,7 @@ fn refuse(mut stream: TcpStream) {
 
 fn serve_connection<S>(
     stream: TcpStream,
-    permit: OwnedSemaphorePermit,
+    slot: Slot,
     connections: &Connections,
     service: &HttpService<S>,
     graceful: &GracefulShutdown,
@@ -444,10 +498,11 @@ fn serve_connection<S>(
     let tls = connections.tls.clone();
     let stall_period = connections.handshake_timeout;
     let activity = Arc::new(Activity::default());
-    let service = service.watched_by(Arc::clone(&activity));
+    let slot = Arc::new(slot);
+    let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot));
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let _permit = permit;
+        let _slot = slot;
         let stream = match tls {
             None => Either::Left(stream),
             Some(tls) => match tokio::time::timeout(stall_period, tls.accept(stream)).await {

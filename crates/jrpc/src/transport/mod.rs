@@ -1,5 +1,7 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
+#[cfg(feature = "http")]
+mod body;
 pub mod connection;
 pub(crate) mod dial;
 pub mod endpoint;
@@ -7,6 +9,8 @@ pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 mod pending;
+#[cfg(feature = "http")]
+mod slots;
 #[cfg(feature = "http")]
 mod stall;
 pub mod stream;

@@ -7,6 +7,9 @@
 //! connection looks at the counts once per period: a connection on which no request started or
 //! finished during a whole period, and none is running, is closed. A client therefore gets between
 //! one and two periods to send a request's headers, and a slow method is never cut off.
+//!
+//! A request whose body is still arriving counts as running, so this watch cannot cut a body sent a
+//! byte at a time: the body's own time limits do (`transport/body.rs`), and end the request.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -65,6 +65,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         max_request_bytes: 1 << 20,
         durability: randomd::store::Durability::PowerLoss,
         database_connections: 4,
+        max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     }
 }
 

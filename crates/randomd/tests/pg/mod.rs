@@ -1,8 +1,9 @@
 //! PostgreSQL test support: a fresh database per test on the server named by
 //! `RANDOMD_TEST_POSTGRES_URL`, real `randomd` instances sharing it, and a JSON-RPC client.
 //!
-//! Without the variable the tests say they are skipped and pass; with it, an unreachable server
-//! fails them. CI (`.ci/run`) always sets it.
+//! Without the variable the tests fail, unless `RANDOMD_SKIP_POSTGRES=1` says this machine has no
+//! PostgreSQL (then they say they are skipped and pass); with it, an unreachable server fails them.
+//! `scripts/test.sh` sets it to the local server unless told to skip.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -18,19 +19,25 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 pub const URL_VARIABLE: &str = "RANDOMD_TEST_POSTGRES_URL";
+/// Set to `1` on a machine without PostgreSQL: the tests then skip instead of failing.
+pub const SKIP_VARIABLE: &str = "RANDOMD_SKIP_POSTGRES";
 
-/// The server's URL, or `None` after saying (past the test harness's capture) that the test is skipped.
+/// The server's URL; or `None`, after saying (past the test harness's capture) that the test is
+/// skipped, when the URL is missing and the opt-out is set. Panics when both are missing.
 pub fn server_url(test: &str) -> Option<String> {
     match std::env::var(URL_VARIABLE) {
         Ok(url) if !url.is_empty() => Some(url),
-        _ => {
+        _ if std::env::var(SKIP_VARIABLE).is_ok_and(|value| value == "1") => {
             // One write, past the harness's capture, so that the line shows and is not interleaved.
-            let line = format!(
-                "{test}: skipped: {URL_VARIABLE} not set (e.g. postgres://postgres@127.0.0.1:5432/test)\n"
-            );
+            let line = format!("{test}: SKIPPED: {SKIP_VARIABLE}=1 and {URL_VARIABLE} not set\n");
             let _ = std::io::stderr().write_all(line.as_bytes());
             None
         }
+        _ => panic!(
+            "{URL_VARIABLE} is not set: the PostgreSQL tests need a server, e.g. \
+             {URL_VARIABLE}=postgres://postgres@127.0.0.1:5432/test (bash scripts/test.sh sets it), \
+             or {SKIP_VARIABLE}=1 to skip them on a machine without PostgreSQL"
+        ),
     }
 }
 
