@@ -12,6 +12,7 @@
 //! ```
 
 pub mod client;
+pub mod openrpc;
 pub mod server;
 pub mod transport;
 pub mod wire;
