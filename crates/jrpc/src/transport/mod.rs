@@ -1,6 +1,8 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
 
 pub mod connection;
+#[cfg(feature = "http")]
+mod cors;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
