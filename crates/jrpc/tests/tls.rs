@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures_util::{SinkExt, StreamExt};
 use jrpc::http::{HttpConfig, HttpServer};
 use jrpc::transport::{StreamConfig, StreamServer, TlsFiles};
-use jrpc::{ErrorObject, Methods, Server};
+use jrpc::{Methods, Server};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
