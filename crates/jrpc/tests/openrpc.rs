@@ -313,3 +313,16 @@ fn schema_source_picks_schemars_when_the_type_has_it() {
     assert_eq!(method["params"][1]["required"], false);
     assert_eq!(method["result"]["schema"], json!({}));
 }
+
+#[tokio::test]
+async fn a_client_reads_the_document_with_the_same_types() {
+    let http = HttpServer::bind("127.0.0.1:0", server(), HttpConfig::default())
+        .await
+        .expect("bind");
+    let client = jrpc::client::Client::connect(&format!("http://{}/", http.local_addr()))
+        .await
+        .expect("client");
+    let document: OpenRpc = client.call("rpc.discover", ()).await.expect("the document");
+    assert_eq!(document, methods().openrpc(&discover()));
+    http.shutdown().await;
+}
