@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the real peer programs the interoperability tests run (Python's
-# rdoclient, jsonrpcclient, websockets, requests and cryptography; Node's jayson and ws; openssl;
+# rdoclient, jsonrpcclient, websockets, requests and cryptography; Node's jayson and ws, and the
+# OpenRPC meta-schema, ajv and @open-rpc/test-coverage; openssl;
 # nginx for the scale-out test), then runs `cargo test`. A missing peer fails here, loudly, never as
 # a skipped test. The PostgreSQL tests run too, against RANDOMD_TEST_POSTGRES_URL (by default the local
 # server, postgres://postgres@127.0.0.1:5432/test); an unreachable server fails here, with the command
@@ -47,6 +48,9 @@ python3 -c 'import sys, queue; sys.modules["Queue"] = queue
 import rdoclient, requests, cryptography, jsonrpcclient, websockets'
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
 node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise")'
+# The official OpenRPC tools that check spec-server's rpc.discover document.
+(cd crates/spec-server/tests/openrpc && npm install --no-audit --no-fund --silent)
+node -e 'require("./crates/spec-server/tests/openrpc/node_modules/@open-rpc/test-coverage")'
 openssl version >/dev/null
 /usr/sbin/nginx -v 2>/dev/null || nginx -v
 

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod client;
+pub mod openrpc;
 pub mod script;
 pub mod server;
 pub mod transport;
@@ -20,6 +21,9 @@ pub mod wire;
 #[cfg(feature = "http")]
 pub use transport::http;
 
+/// The `schemars` this crate derives schemas with (`#[schemars(crate = "jrpc::schemars")]` lets a
+/// type derive `JsonSchema` without depending on it separately).
+pub use schemars;
 pub use server::{Call, Extension, Json, Limits, Methods, Params, Reply, Server, ServerBuilder, State};
 pub use wire::{ErrorCode, ErrorObject};
 

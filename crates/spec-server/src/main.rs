@@ -70,15 +70,18 @@ async fn main() -> ExitCode {
         eprintln!("error: --path must start with '/' (got {:?})", args.path);
         return ExitCode::from(2);
     }
-    let server = jrpc::Server::builder()
-        .accept_v1(args.accept_v1)
-        .build(spec_server::methods());
+    let build = |discover: jrpc::server::Discover| {
+        jrpc::Server::builder()
+            .accept_v1(args.accept_v1)
+            .discover(discover)
+            .build(spec_server::methods())
+    };
     let stream_config = StreamConfig {
         framing: args.framing,
         ..StreamConfig::default()
     };
     if args.stdio {
-        jrpc::transport::serve_stdio(server, &stream_config).await;
+        jrpc::transport::serve_stdio(build(spec_server::discover()), &stream_config).await;
         return ExitCode::SUCCESS;
     }
 
@@ -86,14 +89,28 @@ async fn main() -> ExitCode {
         path: args.path.clone(),
         ..HttpConfig::default()
     };
-    let http = match HttpServer::bind(args.listen, server.clone(), config).await {
-        Ok(running) => running,
+    // Bound before the server is built, so that the OpenRPC document names the real address
+    // (the port may have been 0).
+    let bound = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener.local_addr().map(|addr| (listener, addr)),
+        Err(error) => Err(error),
+    };
+    let (listener, local_addr) = match bound {
+        Ok(bound) => bound,
         Err(error) => {
             eprintln!("error: cannot listen on {}: {error}", args.listen);
             return ExitCode::FAILURE;
         }
     };
-    let url = format!("http://{}{}", http.local_addr(), args.path);
+    let url = format!("http://{local_addr}{}", args.path);
+    let server = build(spec_server::discover().server("http", &url));
+    let http = match HttpServer::serve(listener, server.clone(), config) {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("error: cannot serve on {local_addr}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!(
         "spec-server: JSON-RPC 2.0 on {url} (WebSocket: ws://{}{})",
         http.local_addr(),

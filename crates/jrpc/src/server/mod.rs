@@ -1,6 +1,8 @@
 //! The server: a method registry behind a tower stack, answering messages from any transport.
 
 mod call;
+mod describe;
+mod discover;
 mod dispatch;
 mod extract;
 mod handler;
@@ -14,6 +16,10 @@ use tower::layer::util::{Identity, Stack};
 use tower::Layer;
 
 pub use call::{Call, Reply};
+pub use describe::{MethodDoc, ParamDoc, SchemaSource};
+#[doc(hidden)]
+pub use describe::{ProbeJsonSchema, ProbeOpen, SchemaProbe};
+pub use discover::Discover;
 pub(crate) use dispatch::poll_once;
 pub use dispatch::{BoxError, TIMEOUT_CODE};
 pub use extract::{Extension, FromCall, Params, State};
@@ -72,6 +78,7 @@ impl Server {
         ServerBuilder {
             layer: Identity::new(),
             options: ServerOptions::default(),
+            discover: None,
         }
     }
 }
@@ -88,6 +95,7 @@ impl<S> Server<S> {
 pub struct ServerBuilder<L> {
     layer: L,
     options: ServerOptions,
+    discover: Option<Discover>,
 }
 
 impl<L> ServerBuilder<L> {
@@ -96,6 +104,7 @@ impl<L> ServerBuilder<L> {
         ServerBuilder {
             layer: Stack::new(layer, self.layer),
             options: self.options,
+            discover: self.discover,
         }
     }
 
@@ -112,11 +121,22 @@ impl<L> ServerBuilder<L> {
         self
     }
 
+    /// Answers `rpc.discover` with the OpenRPC document of the methods (off by default). The
+    /// document is built once, here, from what the registry knows of each method and what
+    /// [`Methods::describe`] added; `discover` gives its `info` and `servers`.
+    pub fn discover(mut self, discover: Discover) -> Self {
+        self.discover = Some(discover);
+        self
+    }
+
     /// Builds the server around `methods`.
-    pub fn build<T>(self, methods: Methods<T>) -> Server<L::Service>
+    pub fn build<T>(self, mut methods: Methods<T>) -> Server<L::Service>
     where
         L: Layer<MethodsService>,
     {
+        if let Some(discover) = &self.discover {
+            methods.serve_discovery(discover);
+        }
         Server {
             service: self.layer.layer(methods.into_service()),
             options: Arc::new(self.options),

@@ -25,6 +25,12 @@ pub trait FromParams: Sized + Send + 'static {
 
     /// Reads the arguments from raw `params` text (an array or an object), or from no params at all.
     fn from_params(params: Option<&str>, names: &[&'static str]) -> Result<Self, ErrorObject>;
+
+    /// For each parameter, whether a call must give it: false for types that accept absence
+    /// (`Option`, `()`, `serde_json::Value`), which read a missing parameter as nothing.
+    fn required() -> Vec<bool> {
+        vec![true; Self::ARITY]
+    }
 }
 
 /// serde_json's message without the line and column, which point into the params text, not the request.
@@ -138,6 +144,10 @@ macro_rules! tuple_params {
                     None => visitor.absent(),
                 };
                 result.map_err(|e| ErrorObject::invalid_params(describe(&e)))
+            }
+
+            fn required() -> Vec<bool> {
+                vec![$(missing::<$ty, de::value::Error>("").is_err()),*]
             }
         }
 

@@ -14,8 +14,11 @@ use futures_util::FutureExt;
 use rustc_hash::FxBuildHasher;
 
 use super::call::{Call, Reply};
+use super::describe::MethodDoc;
+use super::discover::{self, Discover, Published};
 use super::handler::{AsyncHandler, FromCallTuple, IntoResult, SyncHandler};
 use super::params::FromParams;
+use crate::openrpc::{OpenRpc, DISCOVER_METHOD};
 use crate::wire::{ErrorCode, ErrorObject};
 
 type SyncFn = Box<dyn Fn(&Call) -> Option<Reply> + Send + Sync>;
@@ -26,13 +29,21 @@ enum Handler {
     Async(AsyncFn),
 }
 
-/// What the registry knows of a method besides how to run it: enough to describe it to others.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the registry knows of a method besides how to run it: enough to describe it to others
+/// (`rpc.discover` builds its OpenRPC entry from this).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MethodInfo {
     /// The names of its typed params, in order (empty for a method that reads raw params).
     pub param_names: Vec<&'static str>,
+    /// For each typed param, whether a call must give it (`Option` params need not be given).
+    pub param_required: Vec<bool>,
+    /// True if an extractor reads the raw params (such as [`Params`](super::Params)).
+    pub reads_params: bool,
     /// True if it runs asynchronously.
     pub is_async: bool,
+    /// What [`Methods::describe`] attached: summary, schemas, errors, examples.
+    pub doc: Option<MethodDoc>,
 }
 
 struct Entry {
@@ -128,7 +139,7 @@ impl<S: Send + Sync + 'static> Methods<S> {
             });
             reply(call, outcome)
         }));
-        self.insert(name, handler, info::<Args>(names, false))
+        self.insert(name, handler, info::<S, Ctx, Args>(names, false))
     }
 
     /// Registers an asynchronous function whose typed params have the given names, in order.
@@ -157,7 +168,7 @@ impl<S: Send + Sync + 'static> Methods<S> {
                 reply(&call, outcome)
             })
         }));
-        self.insert(name, handler, info::<Args>(names, true))
+        self.insert(name, handler, info::<S, Ctx, Args>(names, true))
     }
 
     /// Moves every method of `other` into this registry; each keeps the state it was registered with.
@@ -190,6 +201,54 @@ impl<S> Methods<S> {
         self.entries.get(name).map(|entry| &entry.info)
     }
 
+    /// Attaches a description to the registered method `name`: its summary, param and result
+    /// schemas, errors and examples, for its entry in the OpenRPC document (`rpc.discover`).
+    /// Describing a method again replaces its description.
+    ///
+    /// # Panics
+    /// If no method `name` is registered, or if the description names a param the method does
+    /// not have (for a method with typed params).
+    pub fn describe(&mut self, name: &str, mut doc: MethodDoc) -> &mut Self {
+        let Some(entry) = self.entries.get_mut(name) else {
+            panic!("cannot describe method `{name}`: it is not registered");
+        };
+        let info = &mut entry.info;
+        if !(info.reads_params && info.param_names.is_empty()) {
+            doc.check_names(name, &info.param_names);
+        }
+        info.doc = Some(doc);
+        self
+    }
+
+    /// The OpenRPC document of these methods, with `discover`'s info and servers: what
+    /// `rpc.discover` answers on a server built with [`ServerBuilder::discover`](super::ServerBuilder::discover).
+    pub fn openrpc(&self, discover: &Discover) -> OpenRpc {
+        discover::document(
+            discover,
+            self.entries
+                .iter()
+                .map(|(name, entry)| (name.as_ref(), &entry.info)),
+        )
+    }
+
+    /// Registers `rpc.discover`, answering with the document of the methods registered so far.
+    pub(crate) fn serve_discovery(&mut self, discover: &Discover) {
+        let published = Published::new(&self.openrpc(discover));
+        let handler = Handler::Sync(Box::new(move |call: &Call| {
+            reply(call, published.answer(call.params()))
+        }));
+        let info = MethodInfo {
+            param_names: Vec::new(),
+            param_required: Vec::new(),
+            reads_params: true,
+            is_async: false,
+            doc: None,
+        };
+        self.entries.remove(DISCOVER_METHOD);
+        self.entries
+            .insert(DISCOVER_METHOD.into(), Entry { handler, info });
+    }
+
     /// Turns the registry into the tower service that answers calls.
     pub fn into_service(self) -> MethodsService {
         MethodsService {
@@ -207,7 +266,8 @@ impl<S> Methods<S> {
     fn insert_entry(&mut self, name: Box<str>, entry: Entry) {
         assert!(
             !name.starts_with("rpc."),
-            "method names beginning with `rpc.` are reserved (spec 8): {name}"
+            "method names beginning with `rpc.` are reserved for the toolkit (spec 8): {name} \
+             (`rpc.discover` is answered by `ServerBuilder::discover`)"
         );
         assert!(
             !self.entries.contains_key(&name),
@@ -227,10 +287,13 @@ fn typed_params<S, Ctx: FromCallTuple<S>, Args: FromParams>(call: &Call) -> Opti
     }
 }
 
-fn info<Args: FromParams>(names: Args::Names, is_async: bool) -> MethodInfo {
+fn info<S, Ctx: FromCallTuple<S>, Args: FromParams>(names: Args::Names, is_async: bool) -> MethodInfo {
     MethodInfo {
         param_names: names.as_ref().to_vec(),
+        param_required: Args::required(),
+        reads_params: Ctx::READS_PARAMS,
         is_async,
+        doc: None,
     }
 }
 

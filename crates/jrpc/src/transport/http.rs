@@ -35,6 +35,8 @@ use tokio_util::task::TaskTracker;
 pub use super::body::BodyTimeouts;
 use super::body::{self, BodyError};
 use super::connection::ConnectionLimits;
+pub use super::cors::Cors;
+use super::cors::{self as cors_policy, Verdict};
 use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
 use super::tls::TlsFiles;
@@ -79,6 +81,9 @@ pub struct HttpConfig {
     pub max_connections_per_address: Option<usize>,
     /// Serve HTTPS (and WSS) with this certificate and key; HTTP/2 is offered through ALPN.
     pub tls: Option<TlsFiles>,
+    /// Let browser pages on these other origins call the RPC path and read the pages (CORS);
+    /// `None` (the default) sends no CORS headers at all.
+    pub cors: Option<Cors>,
 }
 
 impl Default for HttpConfig {
@@ -93,6 +98,7 @@ impl Default for HttpConfig {
             max_connections: 1024,
             max_connections_per_address: None,
             tls: None,
+            cors: None,
         }
     }
 }
@@ -195,6 +201,43 @@ where
     type Future = BoxedResponse;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
+        match &self.config.cors {
+            None => self.answer(request),
+            Some(cors) => self.answer_cors(cors, request),
+        }
+    }
+}
+
+impl<S> HttpService<S>
+where
+    S: CallService,
+{
+    /// CORS around [`HttpService::answer`], on the RPC path and the pages only.
+    fn answer_cors(&self, cors: &Cors, request: Request<Incoming>) -> BoxedResponse {
+        let path = request.uri().path();
+        let allow_methods = if path == self.config.path {
+            "POST"
+        } else if self.config.pages.iter().any(|page| page.path == path) {
+            "GET, HEAD"
+        } else {
+            return self.answer(request);
+        };
+        match cors.inspect(request.method(), request.headers(), allow_methods) {
+            Verdict::Untouched => self.answer(request),
+            Verdict::Preflight(response) => ready(response),
+            Verdict::Decorate(allowed) => {
+                let response = self.answer(request);
+                Box::pin(async move {
+                    let mut response = response.await?;
+                    cors_policy::decorate(&mut response, allowed);
+                    Ok(response)
+                })
+            }
+        }
+    }
+
+    /// Answers a request: JSON-RPC on the RPC path, a WebSocket upgrade, or a page.
+    fn answer(&self, request: Request<Incoming>) -> BoxedResponse {
         // Answers made at once drop it on return; a call's answer keeps it until sent.
         let running = self.activity.as_ref().map(Activity::start);
         if request.uri().path() != self.config.path {

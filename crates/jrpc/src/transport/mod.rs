@@ -3,6 +3,8 @@
 #[cfg(feature = "http")]
 mod body;
 pub mod connection;
+#[cfg(feature = "http")]
+mod cors;
 pub(crate) mod dial;
 pub mod endpoint;
 pub mod framing;
