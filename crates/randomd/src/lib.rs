@@ -7,11 +7,11 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod entropy;
-pub mod generate;
-pub mod key_cache;
 pub mod keys;
 pub mod ordered_json;
+pub mod quota;
 pub mod signing;
 pub mod store;
 
@@ -26,8 +26,8 @@ use crate::entropy::{Entropy, EntropySource};
 use crate::signing::Signer;
 use crate::store::{NewKey, Store};
 
-/// The path every method is called on.
-pub const RPC_PATH: &str = "/json-rpc/1/invoke";
+/// The path Release 1's methods are called on.
+pub const RPC_PATH: &str = api::release1::PATH;
 
 /// A running service.
 #[derive(Debug)]
@@ -84,9 +84,9 @@ pub async fn start_with_source(
     };
     let server = jrpc::Server::builder()
         .limits(limits)
-        .build(api::methods(Arc::clone(&app)));
+        .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {
-        path: RPC_PATH.to_owned(),
+        path: api::Release::One.path().to_owned(),
         pages: vec![Page {
             path: "/".to_owned(),
             content_type: "text/html; charset=utf-8",
