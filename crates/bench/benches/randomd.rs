@@ -1,14 +1,17 @@
-//! randomd server-side costs, in process: the largest requests the API allows, signing, the entropy
-//! source's throughput, and one billed call end to end through the JSON-RPC server (with SQLite).
+//! randomd server-side costs, in process: the largest requests the API allows, reading params into a
+//! request, signing, the entropy source's throughput, and one billed call end to end through the
+//! JSON-RPC server (with SQLite, fsync per commit and not).
 
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use randomd::api::{Generate, Kind};
+use randomd::api::release1;
 use randomd::clock::SystemClock;
 use randomd::config::Settings;
+use randomd::domain::{BlobFormat, Generate, Kind, RandomStream};
 use randomd::entropy::{Entropy, SourceKind};
-use randomd::generate::RandomStream;
+use randomd::ordered_json::OrderedJson;
+use randomd::store::Durability;
 
 fn entropy(kind: SourceKind) -> Entropy {
     Entropy::new(kind.open().expect("entropy source"))
@@ -17,20 +20,22 @@ fn entropy(kind: SourceKind) -> Entropy {
 fn generators(c: &mut Criterion) {
     let os = entropy(SourceKind::Os);
     let mut group = c.benchmark_group("randomd/generate");
-    let integers = Generate::parse(
-        Kind::Integers,
-        Some(r#"{"apiKey":"k","n":10000,"min":1,"max":1000000000}"#),
-    )
-    .expect("valid")
-    .request;
+    let integers = Generate::integers(10_000, 1, 1_000_000_000, true, 10).expect("valid");
+    // As a call does: the values, then the JSON value the reply is written from.
     group.bench_function("generateIntegers n=10000", |b| {
-        b.iter(|| integers.produce(&mut RandomStream::new(&os)).expect("values"))
+        b.iter(|| OrderedJson::from(integers.draw(&mut RandomStream::new(&os)).expect("values")))
     });
-    let blobs = Generate::parse(Kind::Blobs, Some(r#"{"apiKey":"k","n":1,"size":1048576}"#))
-        .expect("valid")
-        .request;
+    let blobs = Generate::blobs(1, 1_048_576, BlobFormat::Base64).expect("valid");
     group.bench_function("generateBlobs 1x1048576 bits base64", |b| {
-        b.iter(|| blobs.produce(&mut RandomStream::new(&os)).expect("values"))
+        b.iter(|| OrderedJson::from(blobs.draw(&mut RandomStream::new(&os)).expect("values")))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("randomd/params");
+    let params =
+        r#"{"apiKey":"6b1e65b9-4186-45c2-8981-b77a9842c4f0","n":6,"min":1,"max":6,"replacement":true}"#;
+    group.bench_function("read generateIntegers params into a request", |b| {
+        b.iter(|| release1::parse(Kind::Integers, Some(params)).expect("valid"))
     });
     group.finish();
 
@@ -50,6 +55,15 @@ fn generators(c: &mut Criterion) {
 }
 
 fn end_to_end(c: &mut Criterion) {
+    for (durability, label) in [
+        (Durability::PowerLoss, "fsync per call"),
+        (Durability::ProcessCrash, "no fsync"),
+    ] {
+        one_call_at_a_time(c, durability, label);
+    }
+}
+
+fn one_call_at_a_time(c: &mut Criterion, durability: Durability, label: &str) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -64,7 +78,7 @@ fn end_to_end(c: &mut Criterion) {
         daily_requests: i64::MAX / 4,
         advisory_delay_ms: 0,
         max_request_bytes: 1 << 20,
-        durability: randomd::store::Durability::PowerLoss,
+        durability,
         database_connections: 4,
         max_connections_per_address: 0,
     };
@@ -94,7 +108,8 @@ fn end_to_end(c: &mut Criterion) {
         String::from_utf8(request).expect("JSON text is UTF-8")
     };
     let (unsigned, signed) = (call("generateIntegers"), call("generateSignedIntegers"));
-    for request in [&unsigned, &signed] {
+    let usage = format!(r#"{{"jsonrpc":"2.0","method":"getUsage","params":{{"apiKey":"{key}"}},"id":1}}"#);
+    for request in [&unsigned, &signed, &usage] {
         let reply = runtime
             .block_on(server.handle(request.as_bytes()))
             .expect("a reply");
@@ -104,12 +119,15 @@ fn end_to_end(c: &mut Criterion) {
             String::from_utf8_lossy(&reply)
         );
     }
-    let mut group = c.benchmark_group("randomd/call (one at a time, fsync per call)");
+    let mut group = c.benchmark_group(format!("randomd/call (one at a time, {label})"));
     group.bench_function("generateIntegers n=1", |b| {
         b.iter(|| runtime.block_on(server.handle(unsigned.as_bytes())))
     });
     group.bench_function("generateSignedIntegers n=1", |b| {
         b.iter(|| runtime.block_on(server.handle(signed.as_bytes())))
+    });
+    group.bench_function("getUsage", |b| {
+        b.iter(|| runtime.block_on(server.handle(usage.as_bytes())))
     });
     group.finish();
 }

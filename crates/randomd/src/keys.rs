@@ -29,7 +29,7 @@ pub fn hashes_match(a: &KeyHash, b: &KeyHash) -> bool {
 pub fn new_api_key() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
-    Ok(crate::generate::uuid_v4(bytes))
+    Ok(crate::domain::generate::uuid_v4(bytes))
 }
 
 /// True for the shape of a key: a lowercase or uppercase hyphenated UUID.

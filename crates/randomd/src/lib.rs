@@ -1,17 +1,30 @@
 //! randomd: a true random number service speaking the RANDOM.ORG JSON-RPC Release 1 API.
 //!
-//! Layers: `api` (methods, params, errors) over `app` (the service's logic) over `entropy`,
-//! `generate`, `store` and `signing`. The HTTP transport is jrpc's.
+//! Layers, each using only those below it (no module imports one that imports it back; checked by
+//! `tests/layers.rs`):
+//!
+//! - [`api`]: the JSON-RPC API, one module per release ([`api::release1`] at [`RPC_PATH`]): params
+//!   read into domain requests, result objects written from domain results, and the one mapping of
+//!   domain and app errors to RANDOM.ORG's codes ([`api::errors`]).
+//! - [`app`]: keys, quotas, drawing, billing and signing; takes [`domain`] requests, returns domain
+//!   results or an [`app::AppError`]. No JSON-RPC.
+//! - [`store`] (SQLite or PostgreSQL), over [`quota`] (the allowance rule, charges, the key cache),
+//!   over [`keys`] (API keys and their hashes).
+//! - [`domain`]: what a generation request is, its rules, the bits it costs and the values it
+//!   yields from a [`domain::RandomStream`] over [`entropy`].
+//! - Leaves: [`entropy`], [`signing`], [`clock`], [`ordered_json`]; [`config`] reads settings.
+//!
+//! The HTTP transport and the JSON-RPC server are jrpc's; this file wires them to the layers.
 
 pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod entropy;
-pub mod generate;
-pub mod key_cache;
 pub mod keys;
 pub mod ordered_json;
+pub mod quota;
 pub mod signing;
 pub mod store;
 
@@ -26,8 +39,8 @@ use crate::entropy::{Entropy, EntropySource};
 use crate::signing::Signer;
 use crate::store::{NewKey, Store};
 
-/// The path every method is called on.
-pub const RPC_PATH: &str = "/json-rpc/1/invoke";
+/// The path Release 1's methods are called on.
+pub const RPC_PATH: &str = api::release1::PATH;
 
 /// A running service.
 #[derive(Debug)]
@@ -84,9 +97,9 @@ pub async fn start_with_source(
     };
     let server = jrpc::Server::builder()
         .limits(limits)
-        .build(api::methods(Arc::clone(&app)));
+        .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {
-        path: RPC_PATH.to_owned(),
+        path: api::Release::One.path().to_owned(),
         pages: vec![Page {
             path: "/".to_owned(),
             content_type: "text/html; charset=utf-8",

@@ -2,8 +2,8 @@
 //! generator fails each of them less than once in a million runs. The critical values were computed
 //! from the chi-square and normal distributions (regularized incomplete gamma function).
 
+use randomd::domain::generate::{self, RandomStream};
 use randomd::entropy::{Entropy, SourceKind};
-use randomd::generate::{self, RandomStream};
 
 /// Chi-square critical values at p = 10^-6, by degrees of freedom.
 const CHI2_DF2: f64 = 27.63;

@@ -1,7 +1,51 @@
-//! The service's error codes and messages, as RANDOM.ORG sends them (no trailing periods).
+//! The service's error codes and messages, as RANDOM.ORG sends them (no trailing periods), and the
+//! one mapping of the domain's and the app's errors to them.
 
 use jrpc::ErrorObject;
 use serde_json::{json, Value};
+
+use crate::app::AppError;
+use crate::domain::Invalid;
+use crate::quota::Refusal;
+
+/// A broken rule of a request, as RANDOM.ORG words it.
+pub fn invalid(invalid: Invalid) -> ErrorObject {
+    match invalid {
+        Invalid::IllegalValue { param } => illegal_value(param),
+        Invalid::OutOfRange { param, min, max } => out_of_range(param, min, max),
+        Invalid::TooLong { param, length, max } => too_long(param, length, max),
+        Invalid::TooShort { param, length, min } => too_short(param, length, min),
+        Invalid::MustBeLess { first, second } => must_be_less(first, second),
+        Invalid::DomainTooSmall { n, domain } => domain_too_small(n, domain),
+        Invalid::TooLarge { size, max } => too_large(size, max),
+    }
+}
+
+/// A refused request, as RANDOM.ORG words it.
+pub fn refused(refusal: Refusal) -> ErrorObject {
+    match refusal {
+        Refusal::NoSuchKey => no_such_key(),
+        Refusal::NotRunning => key_not_running(),
+        Refusal::OutOfRequests { required, left } => out_of_requests(required, left),
+        Refusal::OutOfBits { required, left } => out_of_bits(required, left),
+    }
+}
+
+impl From<Invalid> for ErrorObject {
+    fn from(error: Invalid) -> Self {
+        invalid(error)
+    }
+}
+
+impl From<AppError> for ErrorObject {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Refused(refusal) => refused(refusal),
+            AppError::Unavailable => offline(),
+            AppError::Internal(reason) => ErrorObject::internal(reason),
+        }
+    }
+}
 
 /// -32602 Invalid params, with `data: null` as the real service sends it.
 pub fn invalid_params() -> ErrorObject {

@@ -1,53 +1,48 @@
-//! The RANDOM.ORG Release 1 API: the methods, their parameters, and their errors.
+//! The RANDOM.ORG JSON-RPC API over the app: each release at its own path, with its own methods,
+//! params and result objects, sharing the app (keys, quotas, signing key), the domain's requests,
+//! the params reader and the error codes.
+//!
+//! A release module reads params into domain requests, calls the app, and writes the app's
+//! domain results as that release's result objects; [`errors`] maps domain and app errors to
+//! RANDOM.ORG's codes and messages. Nothing below this layer knows JSON-RPC.
 
 pub mod errors;
 mod params;
-mod request;
+pub mod release1;
 
 use std::sync::Arc;
 
-use jrpc::{ErrorObject, Methods};
+use jrpc::Methods;
 
 use crate::app::App;
-use crate::ordered_json::OrderedJson;
-pub use request::{Generate, Kind};
 
-/// Registers every method of the API, basic and signed, against `app`.
-pub fn methods(app: Arc<App>) -> Methods {
-    let mut methods = Methods::new();
-    for kind in Kind::ALL {
-        for signed in [false, true] {
-            let app = Arc::clone(&app);
-            let name = if signed {
-                kind.signed_name()
-            } else {
-                kind.basic_name()
-            };
-            methods.raw_async_method(name, move |call| {
-                let app = Arc::clone(&app);
-                let params = call.params().map(str::to_owned);
-                async move { app.generate(kind, signed, params.as_deref()).await }
-            });
+/// A release of the API this service speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// Release 1, the API of the reference.
+    One,
+}
+
+impl Release {
+    /// Every release served, each on its own path.
+    pub const ALL: [Release; 1] = [Release::One];
+
+    /// The path its methods are called on.
+    pub fn path(self) -> &'static str {
+        match self {
+            Release::One => release1::PATH,
         }
     }
-    let usage_app = Arc::clone(&app);
-    methods.raw_async_method("getUsage", move |call| {
-        let app = Arc::clone(&usage_app);
-        let params = call.params().map(str::to_owned);
-        async move { app.usage(params.as_deref()).await }
-    });
-    methods.raw_async_method("verifySignature", move |call| {
-        let app = Arc::clone(&app);
-        let params = call.params().map(str::to_owned);
-        async move { app.verify(params.as_deref()).await }
-    });
-    methods
+
+    /// Its methods, over `app`.
+    pub fn methods(self, app: Arc<App>) -> Methods<App> {
+        match self {
+            Release::One => release1::methods(app),
+        }
+    }
 }
 
-/// Reads the params of a method that takes exactly `required`.
-pub(crate) fn exact_params(raw: Option<&str>, required: &[&str]) -> Result<params::NamedParams, ErrorObject> {
-    params::NamedParams::parse(raw, required, &[])
+/// Release 1's methods over `app` (the API of [`crate::RPC_PATH`]).
+pub fn methods(app: Arc<App>) -> Methods<App> {
+    Release::One.methods(app)
 }
-
-/// A result object, members in the order the reference shows them.
-pub type ResultObject = Result<OrderedJson, ErrorObject>;

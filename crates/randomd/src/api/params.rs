@@ -2,9 +2,9 @@
 //! -32602; a wrong type is 200; a value outside its set is 201; outside its range is 202.
 
 use jrpc::ErrorObject;
-use serde_json::Number;
 
 use super::errors;
+use crate::domain;
 use crate::ordered_json::OrderedJson;
 
 /// The params object of a call, members in the order sent.
@@ -52,7 +52,7 @@ impl NamedParams {
     }
 
     /// A required integer in `min..=max`.
-    pub fn integer(&self, name: &str, min: i64, max: i64) -> Result<i64, ErrorObject> {
+    pub fn integer(&self, name: &str, (min, max): (i64, i64)) -> Result<i64, ErrorObject> {
         match self.get(name) {
             Some(value) => read_integer(name, value, min, max),
             None => Err(errors::invalid_params()),
@@ -60,7 +60,7 @@ impl NamedParams {
     }
 
     /// An optional integer in `min..=max`.
-    pub fn integer_or(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ErrorObject> {
+    pub fn integer_or(&self, name: &str, default: i64, (min, max): (i64, i64)) -> Result<i64, ErrorObject> {
         self.get(name)
             .map_or(Ok(default), |value| read_integer(name, value, min, max))
     }
@@ -75,14 +75,17 @@ impl NamedParams {
     }
 
     /// A required number in `min..=max`, with its text as sent (for echoing in signed results).
-    pub fn number(&self, name: &str, min: f64, max: f64) -> Result<(f64, Number), ErrorObject> {
+    pub fn number(&self, name: &str, (min, max): (i64, i64)) -> Result<domain::Number, ErrorObject> {
         match self.get(name) {
             Some(OrderedJson::Number(number)) => {
                 let value = number.as_f64().ok_or_else(|| errors::malformed(name))?;
-                if !(min..=max).contains(&value) {
-                    return Err(errors::out_of_range(name, min as i64, max as i64));
+                if !(min as f64..=max as f64).contains(&value) {
+                    return Err(errors::out_of_range(name, min, max));
                 }
-                Ok((value, number.clone()))
+                Ok(domain::Number {
+                    value,
+                    as_sent: number.clone(),
+                })
             }
             Some(_) => Err(errors::malformed(name)),
             None => Err(errors::invalid_params()),
@@ -165,19 +168,19 @@ mod tests {
             &["n", "f", "s", "big", "neg", "b", "x"],
         )
         .unwrap();
-        assert_eq!(params.integer("n", 1, 10).unwrap(), 5);
-        assert_eq!(code(params.integer("f", 1, 10)), 200);
-        assert_eq!(code(params.integer("s", 1, 10)), 200);
-        assert_eq!(code(params.integer("big", 1, 10)), 202);
-        let error = params.integer("neg", 1, 10).unwrap_err();
+        assert_eq!(params.integer("n", (1, 10)).unwrap(), 5);
+        assert_eq!(code(params.integer("f", (1, 10))), 200);
+        assert_eq!(code(params.integer("s", (1, 10))), 200);
+        assert_eq!(code(params.integer("big", (1, 10))), 202);
+        let error = params.integer("neg", (1, 10)).unwrap_err();
         assert_eq!(
             error.message(),
             "Parameter 'neg' is out of range; allowable values are [1,10]"
         );
         assert_eq!(error.data().unwrap().get(), r#"["neg",1,10]"#);
         assert_eq!(code(params.boolean_or("b", true)), 200);
-        assert_eq!(params.number("x", -10.0, 10.0).unwrap().0, 2.5);
-        assert_eq!(code(params.number("s", -10.0, 10.0)), 200);
-        assert_eq!(params.integer_or("missing", 7, 1, 10).unwrap(), 7);
+        assert_eq!(params.number("x", (-10, 10)).unwrap().value, 2.5);
+        assert_eq!(code(params.number("s", (-10, 10))), 200);
+        assert_eq!(params.integer_or("missing", 7, (1, 10)).unwrap(), 7);
     }
 }

@@ -17,6 +17,8 @@ pub use self::postgres::{latest_version as postgres_schema_version, PostgresStor
 pub use self::sqlite::{Durability, SqliteStore};
 
 use crate::keys::KeyHash;
+use crate::quota::{self, Allowance};
+pub use crate::quota::{Charge, Charged, Refusal};
 
 /// A key's status: only running keys are served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,12 +73,23 @@ pub struct KeyRecord {
 impl KeyRecord {
     /// Bits left today.
     pub fn bits_left(&self) -> i64 {
-        (self.daily_bits - self.bits_used).max(0)
+        quota::left(self.daily_bits, self.bits_used)
     }
 
     /// Requests left today.
     pub fn requests_left(&self) -> i64 {
-        (self.daily_requests - self.requests_used).max(0)
+        quota::left(self.daily_requests, self.requests_used)
+    }
+
+    /// Its standing on the day it was read for.
+    pub fn allowance(&self) -> Allowance {
+        Allowance::of(
+            self.status == KeyStatus::Running,
+            self.daily_bits,
+            self.bits_used,
+            self.daily_requests,
+            self.requests_used,
+        )
     }
 }
 
@@ -90,41 +103,6 @@ pub struct NewKey {
     pub daily_bits: i64,
     pub daily_requests: i64,
     pub created_at: i64,
-}
-
-/// One billed request.
-#[derive(Debug, Clone, Copy)]
-pub struct Charge {
-    pub key_id: i64,
-    pub day: i64,
-    pub bits: i64,
-    /// Take the key's next serial number too.
-    pub signed: bool,
-}
-
-/// A charge that went through: what is left, and the serial number if one was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Charged {
-    pub bits_left: i64,
-    pub requests_left: i64,
-    pub serial: Option<i64>,
-}
-
-/// Why a charge was refused; nothing was recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    NoSuchKey,
-    NotRunning,
-    /// Error 402: `[required, left]`.
-    OutOfRequests {
-        required: i64,
-        left: i64,
-    },
-    /// Error 403: `[required, left]`.
-    OutOfBits {
-        required: i64,
-        left: i64,
-    },
 }
 
 /// The store could not do its work (unreachable, corrupt, full disk...).

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::super::{Charge, Charged, KeyStatus, Refusal};
+use crate::quota::Allowance;
 
 /// Past this many remembered rows the memory starts again empty, so it cannot grow without bound.
 const MAX_ROWS: usize = 10_000;
@@ -93,27 +94,20 @@ impl Ledger {
                 None => return Ok(Err(Refusal::NoSuchKey)),
             },
         };
-        if !limits.running {
-            return Ok(Err(Refusal::NotRunning));
-        }
         let row = (charge.key_id, charge.day);
         let usage = match self.usage.entry(row) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => entry.insert(read_usage(transaction, row)?),
         };
-        let requests_left = (limits.daily_requests - usage.requests).max(0);
-        if requests_left < 1 {
-            return Ok(Err(Refusal::OutOfRequests {
-                required: 1,
-                left: requests_left,
-            }));
-        }
-        let bits_left = (limits.daily_bits - usage.bits).max(0);
-        if charge.bits > bits_left {
-            return Ok(Err(Refusal::OutOfBits {
-                required: charge.bits,
-                left: bits_left,
-            }));
+        let allowance = Allowance::of(
+            limits.running,
+            limits.daily_bits,
+            usage.bits,
+            limits.daily_requests,
+            usage.requests,
+        );
+        if let Err(refusal) = allowance.check(charge.bits) {
+            return Ok(Err(refusal));
         }
         usage.bits += charge.bits;
         usage.requests += 1;
@@ -127,9 +121,8 @@ impl Ledger {
         totals.0 += charge.bits;
         totals.1 += 1;
         Ok(Ok(Charged {
-            bits_left: bits_left - charge.bits,
-            requests_left: requests_left - 1,
             serial: charge.signed.then_some(limits.last_serial),
+            ..allowance.after(charge.bits)
         }))
     }
 

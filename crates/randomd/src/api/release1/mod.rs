@@ -1,0 +1,192 @@
+//! Release 1 of the RANDOM.ORG API at `/json-rpc/1/invoke`: its methods, the params each reads
+//! (extractors that parse straight from the call's params text into domain requests), and the
+//! result objects it sends, members in the order the reference shows them.
+
+mod generators;
+
+use std::sync::Arc;
+
+use jrpc::server::FromCall;
+use jrpc::{Call, ErrorObject, Json, Methods, State};
+
+pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
+use super::errors;
+use super::params::NamedParams;
+use crate::app::{App, Generated};
+use crate::clock::format_timestamp;
+use crate::domain::{Generate, Kind, Values};
+use crate::ordered_json::OrderedJson;
+
+/// The path Release 1 is served on.
+pub const PATH: &str = "/json-rpc/1/invoke";
+
+/// Every method of Release 1, basic and signed, over `app`.
+pub fn methods(app: Arc<App>) -> Methods<App> {
+    let mut methods = Methods::with_shared_state(app);
+    for kind in Kind::ALL {
+        methods.async_method(kind.basic_name(), [], generate);
+        methods.async_method(kind.signed_name(), [], generate);
+    }
+    methods.async_method("getUsage", [], usage);
+    methods.method("verifySignature", [], verify);
+    methods
+}
+
+/// The params of a generator method: which one was called, the API key and the request.
+#[derive(Debug)]
+pub struct GeneratorParams {
+    pub signed: bool,
+    pub api_key: String,
+    pub request: Generate,
+}
+
+impl FromCall<App> for GeneratorParams {
+    const READS_PARAMS: bool = true;
+
+    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+        let (kind, signed) =
+            by_method(call.method()).ok_or_else(|| ErrorObject::internal("not a generator method"))?;
+        let (api_key, request) = parse(kind, call.params())?;
+        Ok(GeneratorParams {
+            signed,
+            api_key,
+            request,
+        })
+    }
+}
+
+/// The params of `getUsage`.
+#[derive(Debug)]
+pub struct UsageParams {
+    pub api_key: String,
+}
+
+impl FromCall<App> for UsageParams {
+    const READS_PARAMS: bool = true;
+
+    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+        let params = NamedParams::parse(call.params(), &["apiKey"], &[])?;
+        Ok(UsageParams {
+            api_key: params.string("apiKey")?.to_owned(),
+        })
+    }
+}
+
+/// The params of `verifySignature`: the bytes that were signed, if `random` is authentic, and the
+/// signature.
+#[derive(Debug)]
+pub struct VerifyParams {
+    pub message: Vec<u8>,
+    pub signature: String,
+}
+
+impl FromCall<App> for VerifyParams {
+    const READS_PARAMS: bool = true;
+
+    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+        let params = NamedParams::parse(call.params(), &["random", "signature"], &[])?;
+        let Some(random @ OrderedJson::Object(_)) = params.get("random") else {
+            return Err(errors::malformed("random"));
+        };
+        let signature = params.string("signature")?.to_owned();
+        Ok(VerifyParams {
+            message: signed_order(random).to_compact_bytes(),
+            signature,
+        })
+    }
+}
+
+fn member(name: &str, value: impl Into<OrderedJson>) -> (String, OrderedJson) {
+    (name.to_owned(), value.into())
+}
+
+impl From<Values> for OrderedJson {
+    fn from(values: Values) -> Self {
+        match values {
+            Values::Integers(values) => values.into(),
+            Values::Numbers(values) => values.into(),
+            Values::Texts(values) => values.into(),
+        }
+    }
+}
+
+/// A basic or signed generator method.
+async fn generate(app: State<App>, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+    let GeneratorParams {
+        signed,
+        api_key,
+        request,
+    } = params;
+    let Generated {
+        values,
+        bits,
+        charged,
+        hashed_api_key,
+        completed,
+    } = app.generate(&api_key, &request, signed).await?;
+    let completion_time = format_timestamp(completed);
+
+    let mut result = Vec::with_capacity(6);
+    if signed {
+        let mut random = vec![
+            member("method", request.kind().signed_name()),
+            member("hashedApiKey", &*hashed_api_key),
+        ];
+        random.extend(echo(&request));
+        random.push(member("data", values));
+        random.push(member("completionTime", completion_time));
+        random.push(member("serialNumber", charged.serial.unwrap_or_default()));
+        let random = OrderedJson::Object(random);
+        let signature = app.sign(random.to_compact_bytes()).await?;
+        result.push(("random".to_owned(), random));
+        result.push(member("signature", signature));
+    } else {
+        let random = vec![member("data", values), member("completionTime", completion_time)];
+        result.push(("random".to_owned(), OrderedJson::Object(random)));
+    }
+    result.push(member("bitsUsed", bits));
+    result.push(member("bitsLeft", charged.bits_left));
+    result.push(member("requestsLeft", charged.requests_left));
+    result.push(member("advisoryDelay", app.advisory_delay_ms));
+    Ok(OrderedJson::Object(result))
+}
+
+/// `getUsage`: the key's status and allowances.
+async fn usage(app: State<App>, params: UsageParams) -> Result<OrderedJson, ErrorObject> {
+    let usage = app.usage(&params.api_key).await?;
+    Ok(OrderedJson::Object(vec![
+        member("status", usage.status.as_str()),
+        member("creationTime", format_timestamp(usage.created)),
+        member("bitsLeft", usage.bits_left),
+        member("requestsLeft", usage.requests_left),
+        member("totalBits", usage.total_bits),
+        member("totalRequests", usage.total_requests),
+    ]))
+}
+
+/// `verifySignature`: is `signature` this service's signature of `random`?
+fn verify(app: State<App>, params: VerifyParams) -> Json<OrderedJson> {
+    let authentic = app.verify(&params.message, &params.signature);
+    Json(OrderedJson::Object(vec![member("authenticity", authentic)]))
+}
+
+/// `random` with its members in the order they were signed in, whatever order the client kept them
+/// in (many JSON libraries sort object members). Unknown shapes are left as they are.
+fn signed_order(random: &OrderedJson) -> OrderedJson {
+    let (OrderedJson::Object(members), Some(kind)) = (
+        random,
+        random
+            .get("method")
+            .and_then(OrderedJson::as_str)
+            .and_then(by_signed_name),
+    ) else {
+        return random.clone();
+    };
+    let order = kind.signed_members();
+    if members.len() != order.len() || !members.iter().all(|(name, _)| order.contains(&name.as_str())) {
+        return random.clone();
+    }
+    let mut sorted = members.clone();
+    sorted.sort_by_key(|(name, _)| order.iter().position(|known| known == name));
+    OrderedJson::Object(sorted)
+}
