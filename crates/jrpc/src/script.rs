@@ -261,7 +261,9 @@ impl Rule {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         {
-            return Err(format!("rule name {name:?}: use lowercase letters, digits and `-`"));
+            return Err(format!(
+                "rule name {name:?}: use lowercase letters, digits and `-`"
+            ));
         }
         let parts: Vec<&str> = inside.split(',').map(str::trim).collect();
         let (section, level, needs) = match parts[..] {
@@ -405,7 +407,8 @@ fn same_bytes(expected: &str, actual: &[u8]) -> bool {
 /// Equal as JSON, with the items of a top-level array compared as a set and `{{result}}` matching
 /// anything; `portable` judges error objects by their code (see [`Expected::check_portable`]).
 fn same_json(expected: &str, actual: &[u8], portable: bool) -> bool {
-    let (Ok(expected), Ok(actual)) = (expected_json(expected), serde_json::from_slice::<Value>(actual)) else {
+    let (Ok(expected), Ok(actual)) = (expected_json(expected), serde_json::from_slice::<Value>(actual))
+    else {
         return false;
     };
     match (&expected, &actual) {
@@ -449,7 +452,9 @@ fn matches(expected: &Value, actual: &Value, portable: bool, top: bool) -> bool 
                         (Value::Object(value), Value::Object(other)) => {
                             other.get("code") == value.get("code")
                                 && other.get("message").is_some_and(Value::is_string)
-                                && other.keys().all(|key| matches!(key.as_str(), "code" | "message" | "data"))
+                                && other
+                                    .keys()
+                                    .all(|key| matches!(key.as_str(), "code" | "message" | "data"))
                         }
                         _ => false,
                     },
@@ -486,8 +491,8 @@ fn raw_ids(text: &[u8]) -> Option<Vec<String>> {
     };
     let mut ids: Vec<String> = replies
         .into_iter()
-    .map(|reply| reply.id.map_or_else(String::new, |id| id.get().to_owned()))
-    .collect();
+        .map(|reply| reply.id.map_or_else(String::new, |id| id.get().to_owned()))
+        .collect();
     ids.sort();
     Some(ids)
 }
@@ -733,13 +738,16 @@ impl Script {
     /// The rules of the script's cases, each once, in order.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         let mut seen: Vec<&str> = Vec::new();
-        self.cases.iter().filter_map(|case| case.rule.as_ref()).filter(move |rule| {
-            let new = !seen.contains(&rule.name.as_str());
-            if new {
-                seen.push(&rule.name);
-            }
-            new
-        })
+        self.cases
+            .iter()
+            .filter_map(|case| case.rule.as_ref())
+            .filter(move |rule| {
+                let new = !seen.contains(&rule.name.as_str());
+                if new {
+                    seen.push(&rule.name);
+                }
+                new
+            })
     }
 
     /// Checks a finished case and adds it.
@@ -1028,7 +1036,11 @@ mod tests {
             4,
             "declared twice",
         );
-        fails("## rule x (5, MUST): t\n--> {{call}}\n<-- 1\n", 2, "needs `method`");
+        fails(
+            "## rule x (5, MUST): t\n--> {{call}}\n<-- 1\n",
+            2,
+            "needs `method`",
+        );
         fails("--> {{call}}\n<-- 1\n", 1, "needs `method`");
         fails("--> 1\n<-- {\"result\": {{resul}}}\n", 2, "not JSON");
     }
@@ -1045,54 +1057,87 @@ mod tests {
         assert!(exact.check(Some(br#"{"result":x,"id":1.50}"#)).is_err());
         let batch = Expected::Json(r#"[{"result": {{result}}, "id": 1}, {"error": {"code": -32601, "message": "Method not found"}, "id": 2}]"#.to_owned());
         assert_eq!(
-            batch.check(Some(br#"[{"error":{"code":-32601,"message":"Method not found"},"id":2},{"result":7,"id":1}]"#)),
+            batch.check(Some(
+                br#"[{"error":{"code":-32601,"message":"Method not found"},"id":2},{"result":7,"id":1}]"#
+            )),
             Ok(())
         );
-        assert!(batch.check(Some(br#"[{"result":7,"id":1},{"result":7,"id":2}]"#)).is_err());
+        assert!(batch
+            .check(Some(br#"[{"result":7,"id":1},{"result":7,"id":2}]"#))
+            .is_err());
     }
 
     #[test]
     fn portable_checks_judge_errors_by_code_and_ids_by_bytes() {
         let error = Expected::Json(
-            r#"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": 1}"#.to_owned(),
+            r#"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": 1}"#
+                .to_owned(),
         );
-        let other_words = br#"{"id":1,"jsonrpc":"2.0","error":{"code":-32601,"message":"No such method","data":"x"}}"#;
+        let other_words =
+            br#"{"id":1,"jsonrpc":"2.0","error":{"code":-32601,"message":"No such method","data":"x"}}"#;
         assert!(error.check(Some(other_words)).is_err(), "strict wants the words");
         assert_eq!(error.check_portable(Some(other_words)), Ok(()));
         assert!(error
-            .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"x"},"id":1}"#))
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"x"},"id":1}"#
+            ))
             .is_err());
-        assert!(error
-            .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32601},"id":1}"#))
-            .is_err(), "the message is required");
-        assert!(error
-            .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"m"},"result":null,"id":1}"#))
-            .is_err(), "no result beside an error");
+        assert!(
+            error
+                .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32601},"id":1}"#))
+                .is_err(),
+            "the message is required"
+        );
+        assert!(
+            error
+                .check_portable(Some(
+                    br#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"m"},"result":null,"id":1}"#
+                ))
+                .is_err(),
+            "no result beside an error"
+        );
         let invalid = Expected::Json(
-            r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 7}"#.to_owned(),
+            r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 7}"#
+                .to_owned(),
         );
         assert_eq!(
-            invalid.check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":null}"#)),
+            invalid.check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":null}"#
+            )),
             Ok(())
         );
         assert!(invalid
-            .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":8}"#))
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":8}"#
+            ))
             .is_err());
-        let exact = Expected::Exact(r#"{"jsonrpc":"2.0","result":{{result}},"id":123456789012345678901234567890}"#.to_owned());
+        let exact = Expected::Exact(
+            r#"{"jsonrpc":"2.0","result":{{result}},"id":123456789012345678901234567890}"#.to_owned(),
+        );
         assert_eq!(
-            exact.check_portable(Some(br#"{"id":123456789012345678901234567890, "jsonrpc":"2.0", "result":5}"#)),
+            exact.check_portable(Some(
+                br#"{"id":123456789012345678901234567890, "jsonrpc":"2.0", "result":5}"#
+            )),
             Ok(())
         );
         assert!(exact
-            .check_portable(Some(br#"{"jsonrpc":"2.0","result":5,"id":1.2345678901234568e29}"#))
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","result":5,"id":1.2345678901234568e29}"#
+            ))
             .is_err());
-        let batch = Expected::Exact(r#"[{"jsonrpc":"2.0","result":1,"id":1.50},{"jsonrpc":"2.0","result":2,"id":"a"}]"#.to_owned());
+        let batch = Expected::Exact(
+            r#"[{"jsonrpc":"2.0","result":1,"id":1.50},{"jsonrpc":"2.0","result":2,"id":"a"}]"#.to_owned(),
+        );
         assert_eq!(
-            batch.check_portable(Some(br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.50}]"#)),
+            batch.check_portable(Some(
+                br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.50}]"#
+            )),
             Ok(())
         );
         assert!(batch
-            .check_portable(Some(br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.5}]"#))
+            .check_portable(Some(
+                br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.5}]"#
+            ))
             .is_err());
     }
 }

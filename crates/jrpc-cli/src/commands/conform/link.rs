@@ -246,6 +246,7 @@ impl Link {
             let conn = match &self.dial {
                 Dial::Url(endpoint) => match timeout(self.wait, Conn::open(endpoint, self.framing)).await {
                     Err(_) => return Err(Got::Unreachable("connecting timed out".to_owned())),
+                    Ok(Err(ConnError::Garbage(why))) => return Err(Got::Garbage(why)),
                     Ok(Err(error)) => return Err(Got::Unreachable(describe(error))),
                     Ok(Ok(conn)) => conn,
                 },
