@@ -42,11 +42,13 @@ if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
   apt-get install -y -qq nginx >/dev/null
 fi
 python3 -m pip install --quiet --disable-pip-version-check \
-  'rdoclient==1.0.1' requests cryptography 'jsonrpcclient==4.0.3' websockets
+  'rdoclient==1.0.1' requests cryptography 'jsonrpcclient==4.0.3' websockets 'jsonrpcserver==5.0.9'
 # rdoclient 1.0 is Python 2 code: import it the way the test's shim does.
 python3 -c 'import sys, queue; sys.modules["Queue"] = queue
-import rdoclient, requests, cryptography, jsonrpcclient, websockets'
+import rdoclient, requests, cryptography, jsonrpcclient, websockets, jsonrpcserver'
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
+# The servers `jrpc conform` judges in crates/jrpc-cli/tests/conform.rs: jayson and json-rpc-2.0.
+(cd crates/jrpc-cli/tests/peers && npm install --no-audit --no-fund --silent)
 node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise")'
 # The official OpenRPC tools that check spec-server's rpc.discover document.
 (cd crates/spec-server/tests/openrpc && npm install --no-audit --no-fund --silent)

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{bench, build, check, send};
+use crate::commands::{bench, build, check, conform, send};
 use crate::exit::{CliResult, Status};
 
 const MAIN_HELP: &str = "\
@@ -63,6 +63,9 @@ pub enum Command {
     /// Load-test a JSON-RPC server over HTTP, WebSocket, TCP or a Unix socket.
     #[command(after_help = bench::HELP, allow_negative_numbers = true)]
     Bench(bench::BenchArgs),
+    /// Judge a JSON-RPC server against the specification, rule by rule.
+    #[command(after_help = conform::HELP, allow_negative_numbers = true)]
+    Conform(conform::ConformArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
@@ -87,6 +90,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Notify(args) => send::call(&args, true),
         Command::Batch(args) => send::batch(&args),
         Command::Bench(args) => bench::run(args),
+        Command::Conform(args) => conform::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "jrpc", &mut std::io::stdout());

@@ -20,7 +20,7 @@ pub enum Status {
     Transport = 3,
     /// 4: the peer answered with something that is not a valid JSON-RPC reply (garbage).
     InvalidReply = 4,
-    /// 5: `check` found at least one invalid message.
+    /// 5: `check` found at least one invalid message; `conform`: at least one MUST rule failed.
     Invalid = 5,
 }
 
@@ -32,7 +32,7 @@ Exit status:
   2  usage error or bad input: arguments, parameters, URL, unreadable file
   3  transport failure: connection refused or reset, unreachable, timed out
   4  the server replied with something that is not valid JSON-RPC (garbage)
-  5  check: at least one message is invalid";
+  5  check: at least one message is invalid; conform: at least one MUST rule failed";
 
 impl From<Status> for ExitCode {
     fn from(status: Status) -> ExitCode {

@@ -25,6 +25,29 @@
 //!
 //!   The server's calls are compared as JSON, ids included.
 //!
+//! # Rules
+//! A title may name the rule its cases check, for runners that judge servers other than jrpc's
+//! (`jrpc conform`): `## rule NAME (SECTION, LEVEL[, NEEDS]): TITLE`, for example
+//! `## rule parse-error (5.1, MUST): text that is not JSON is a parse error`. LEVEL is `MUST` or
+//! `SHOULD`; NEEDS says what the server must offer for the cases to mean anything:
+//! nothing (the default: any server, whatever its methods), `method` (a method of the server's
+//! own, given by the runner: see templates), `spec-methods` (the specification's section 7
+//! methods), or `jrpc` (this crate's test methods or a choice where the specification is silent,
+//! see docs/TENETS.md: checked on jrpc's own servers only). A plain `## title` ends the rule.
+//!
+//! # Templates
+//! In a request of a `method` rule, `{{call}}` stands for the members `"method": NAME, "params":
+//! PARAMS` of a call the server answers with a result ([`call_members`], [`Case::render`]). In an
+//! expected reply, `{{result}}` stands for any JSON value (the method's result, unknown to the
+//! script).
+//!
+//! # Comparing
+//! [`Expected::check`] is strict, for jrpc's own servers: error messages and data as written,
+//! `<==` byte for byte. [`Expected::check_portable`] is the specification's standard, for anyone's
+//! server: an error is judged by its `code` (the message must be a string, `data` is free), an
+//! invalid request (-32600) may be answered with `"id": null` (the id could not be detected), and
+//! `<==` means equal as JSON with every `id` echoed byte for byte (member order and spacing free).
+//!
 //! Settings (`@` lines) say how the server under test must be configured: `@accept_v1` (JSON-RPC
 //! 1.0 requests are answered), `@max_batch_len N`, `@max_params_depth N`, and `@persistent` (the
 //! script needs a connection that carries the server's own messages: WebSocket or a byte stream).
@@ -70,6 +93,10 @@ pub const SCRIPTS: &[Source] = &[
         name: "v1_compat.txt",
         text: include_str!("../conformance/v1_compat.txt"),
     },
+    Source {
+        name: "with_method.txt",
+        text: include_str!("../conformance/with_method.txt"),
+    },
 ];
 
 /// A parsed script: the server settings it needs and its cases in order.
@@ -104,7 +131,9 @@ pub struct Case {
     pub title: String,
     /// The line of the request's `-->`, counting from 1.
     pub line: usize,
-    /// The text sent to the server.
+    /// The rule the case belongs to (`## rule ...`), if its title names one.
+    pub rule: Option<Rule>,
+    /// The text sent to the server; a `method` rule's cases hold `{{call}}` (see [`Case::render`]).
     pub request: String,
     /// What follows the request, in order: exactly one [`Step::Reply`], and any traffic the
     /// server starts before or after it.
@@ -123,9 +152,151 @@ impl Case {
             .unwrap_or(&Expected::Nothing)
     }
 
+    /// The request with `{{call}}` replaced by `call` (the members of a call, from
+    /// [`call_members`]); the request as written when it has no placeholder.
+    pub fn render(&self, call: &str) -> String {
+        self.request.replace(CALL, call)
+    }
+
+    /// True when the request holds the `{{call}}` placeholder.
+    pub fn is_template(&self) -> bool {
+        self.request.contains(CALL)
+    }
+
     /// True when the server sends messages of its own in this case (`<-- push`, `<-- call`).
     pub fn has_server_traffic(&self) -> bool {
         self.steps.iter().any(|step| !matches!(step, Step::Reply { .. }))
+    }
+}
+
+/// The placeholder of a request for the members of the runner's call.
+pub const CALL: &str = "{{call}}";
+
+/// The placeholder of an expected reply for any JSON value.
+pub const ANY: &str = "{{result}}";
+
+/// The members `"method": NAME, "params": PARAMS` (params left out when `None`) that replace
+/// `{{call}}`; `params` is JSON text and is written as given.
+pub fn call_members(method: &str, params: Option<&str>) -> String {
+    let name = serde_json::to_string(method).unwrap_or_else(|_| format!("\"{method}\""));
+    match params {
+        Some(params) => format!("\"method\": {name}, \"params\": {params}"),
+        None => format!("\"method\": {name}"),
+    }
+}
+
+/// A rule of the specification (or of transport conventions) that a group of cases checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// A stable name, such as `parse-error`, unique across the scripts.
+    pub name: String,
+    /// The section of the specification, such as `5.1`.
+    pub section: String,
+    /// MUST or SHOULD.
+    pub level: Level,
+    /// What the server must offer for the rule to be checked.
+    pub needs: Needs,
+}
+
+/// How binding a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// The specification says MUST (or MUST NOT).
+    Must,
+    /// The specification says SHOULD, or the widely followed conventions do.
+    Should,
+}
+
+impl Level {
+    /// `MUST` or `SHOULD`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule's cases need of the server under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Needs {
+    /// Nothing: any JSON-RPC server, whatever its methods.
+    Nothing,
+    /// A method of the server's own that succeeds (the runner fills `{{call}}`).
+    Method,
+    /// The specification's section 7 example methods (`subtract`, `sum`, `update`, `get_data`...).
+    SpecMethods,
+    /// jrpc's own test methods, or a choice where the specification is silent (docs/TENETS.md).
+    Jrpc,
+}
+
+impl Needs {
+    /// The word used in scripts: `nothing`, `method`, `spec-methods`, `jrpc`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Needs::Nothing => "nothing",
+            Needs::Method => "method",
+            Needs::SpecMethods => "spec-methods",
+            Needs::Jrpc => "jrpc",
+        }
+    }
+}
+
+impl Rule {
+    /// Reads `NAME (SECTION, LEVEL[, NEEDS]): TITLE` (what follows `## rule `) into the rule and
+    /// the title.
+    fn parse(text: &str) -> Result<(Rule, String), String> {
+        let shape = "a rule is `## rule NAME (SECTION, MUST|SHOULD[, method|spec-methods|jrpc]): TITLE`";
+        let (name, rest) = text.split_once('(').ok_or_else(|| shape.to_owned())?;
+        let (inside, title) = rest.split_once("):").ok_or_else(|| shape.to_owned())?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        {
+            return Err(format!(
+                "rule name {name:?}: use lowercase letters, digits and `-`"
+            ));
+        }
+        let parts: Vec<&str> = inside.split(',').map(str::trim).collect();
+        let (section, level, needs) = match parts[..] {
+            [section, level] => (section, level, "nothing"),
+            [section, level, needs] => (section, level, needs),
+            _ => return Err(shape.to_owned()),
+        };
+        if section.is_empty() {
+            return Err(shape.to_owned());
+        }
+        let level = match level {
+            "MUST" => Level::Must,
+            "SHOULD" => Level::Should,
+            other => return Err(format!("rule level {other:?}: use MUST or SHOULD")),
+        };
+        let needs = match needs {
+            "nothing" => Needs::Nothing,
+            "method" => Needs::Method,
+            "spec-methods" => Needs::SpecMethods,
+            "jrpc" => Needs::Jrpc,
+            other => {
+                return Err(format!(
+                    "rule needs {other:?}: use method, spec-methods or jrpc (or nothing)"
+                ))
+            }
+        };
+        let rule = Rule {
+            name: name.to_owned(),
+            section: section.to_owned(),
+            level,
+            needs,
+        };
+        Ok((rule, title.trim().to_owned()))
     }
 }
 
@@ -169,8 +340,19 @@ pub enum Expected {
 }
 
 impl Expected {
-    /// Checks a reply (`None` when none came) against the expectation.
+    /// Checks a reply (`None` when none came) against the expectation, strictly: as jrpc's own
+    /// servers must answer (error messages as written, `<==` byte for byte).
     pub fn check(&self, reply: Option<&[u8]>) -> Result<(), Mismatch> {
+        self.check_as(reply, false)
+    }
+
+    /// Checks a reply as the specification allows any server to answer it: errors judged by
+    /// their code, -32600 with the id or null, `<==` as JSON with ids echoed byte for byte.
+    pub fn check_portable(&self, reply: Option<&[u8]>) -> Result<(), Mismatch> {
+        self.check_as(reply, true)
+    }
+
+    fn check_as(&self, reply: Option<&[u8]>, portable: bool) -> Result<(), Mismatch> {
         let mismatch = |expected: &str, actual: Option<&[u8]>| {
             Err(Mismatch {
                 expected: expected.to_owned(),
@@ -180,8 +362,13 @@ impl Expected {
         match (self, reply) {
             (Expected::Nothing, None) => Ok(()),
             (Expected::Nothing, actual) => mismatch("nothing", actual),
-            (Expected::Exact(expected), Some(actual)) if expected.as_bytes() == actual => Ok(()),
-            (Expected::Json(expected), Some(actual)) if same_json(expected, actual) => Ok(()),
+            (Expected::Exact(expected), Some(actual)) if !portable && same_bytes(expected, actual) => Ok(()),
+            (Expected::Exact(expected), Some(actual))
+                if portable && same_json(expected, actual, true) && same_ids(expected, actual) =>
+            {
+                Ok(())
+            }
+            (Expected::Json(expected), Some(actual)) if same_json(expected, actual, portable) => Ok(()),
             (Expected::Exact(expected) | Expected::Json(expected), actual) => mismatch(expected, actual),
         }
     }
@@ -192,22 +379,129 @@ pub fn check_json(expected: &str, actual: &[u8]) -> Result<(), Mismatch> {
     Expected::Json(expected.to_owned()).check(Some(actual))
 }
 
-/// Equal as JSON, with the items of a top-level array compared as a set.
-fn same_json(expected: &str, actual: &[u8]) -> bool {
-    fn normalize(value: Value) -> Value {
-        match value {
-            Value::Array(mut items) => {
-                items.sort_by_key(|item| item.to_string());
-                Value::Array(items)
-            }
-            other => other,
+/// The string that stands for `{{result}}` once the expected text is read as JSON.
+const WILDCARD: &str = "\u{0}jrpc-script-any";
+
+/// Reads expected JSON text, `{{result}}` read as a wildcard.
+fn expected_json(text: &str) -> Result<Value, serde_json::Error> {
+    let wildcard = serde_json::to_string(WILDCARD).unwrap_or_default();
+    serde_json::from_str(&text.replace(ANY, &wildcard))
+}
+
+/// Byte for byte, `{{result}}` matching any JSON text.
+fn same_bytes(expected: &str, actual: &[u8]) -> bool {
+    match expected.split_once(ANY) {
+        None => expected.as_bytes() == actual,
+        Some((before, after)) => {
+            actual.len() >= before.len() + after.len()
+                && actual.starts_with(before.as_bytes())
+                && actual.ends_with(after.as_bytes())
+                && serde_json::from_slice::<serde::de::IgnoredAny>(
+                    &actual[before.len()..actual.len() - after.len()],
+                )
+                .is_ok()
         }
     }
-    match (
-        serde_json::from_str::<Value>(expected),
-        serde_json::from_slice::<Value>(actual),
-    ) {
-        (Ok(expected), Ok(actual)) => normalize(expected) == normalize(actual),
+}
+
+/// Equal as JSON, with the items of a top-level array compared as a set and `{{result}}` matching
+/// anything; `portable` judges error objects by their code (see [`Expected::check_portable`]).
+fn same_json(expected: &str, actual: &[u8], portable: bool) -> bool {
+    let (Ok(expected), Ok(actual)) = (expected_json(expected), serde_json::from_slice::<Value>(actual))
+    else {
+        return false;
+    };
+    match (&expected, &actual) {
+        (Value::Array(expected), Value::Array(actual)) => {
+            // A batch reply: each expected item pairs with a distinct actual one, in any order.
+            if expected.len() != actual.len() {
+                return false;
+            }
+            let mut used = vec![false; actual.len()];
+            expected.iter().all(|item| {
+                let found = actual
+                    .iter()
+                    .enumerate()
+                    .position(|(index, candidate)| !used[index] && matches(item, candidate, portable, true));
+                found.map(|index| used[index] = true).is_some()
+            })
+        }
+        _ => matches(&expected, &actual, portable, true),
+    }
+}
+
+/// One expected value against one actual value; `top` is true for a response object.
+fn matches(expected: &Value, actual: &Value, portable: bool, top: bool) -> bool {
+    if expected.as_str() == Some(WILDCARD) {
+        return true;
+    }
+    match (expected, actual) {
+        (Value::Object(expected), Value::Object(actual)) => {
+            if expected.len() != actual.len() || expected.keys().any(|key| !actual.contains_key(key)) {
+                return false;
+            }
+            let code = expected
+                .get("error")
+                .and_then(|error| error.get("code"))
+                .and_then(Value::as_i64);
+            expected.iter().all(|(key, value)| {
+                let other = &actual[key];
+                match key.as_str() {
+                    // An error is its code; the message is free text and data is the server's own.
+                    "error" if portable && top => match (value, other) {
+                        (Value::Object(value), Value::Object(other)) => {
+                            other.get("code") == value.get("code")
+                                && other.get("message").is_some_and(Value::is_string)
+                                && other
+                                    .keys()
+                                    .all(|key| matches!(key.as_str(), "code" | "message" | "data"))
+                        }
+                        _ => false,
+                    },
+                    // An invalid request's id may be null: the server could not detect it.
+                    "id" if portable && top && code == Some(-32600) && other.is_null() => true,
+                    _ => matches(value, other, portable, false),
+                }
+            })
+        }
+        (Value::Array(expected), Value::Array(actual)) => {
+            expected.len() == actual.len()
+                && expected
+                    .iter()
+                    .zip(actual)
+                    .all(|(expected, actual)| matches(expected, actual, portable, false))
+        }
+        _ => expected == actual,
+    }
+}
+
+/// The `id` members of a reply (an object or a batch) as raw text, sorted.
+fn raw_ids(text: &[u8]) -> Option<Vec<String>> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct Reply<'a> {
+        #[serde(borrow)]
+        id: Option<&'a RawValue>,
+    }
+    // Not an untagged enum: those buffer their input and cannot lend out raw values.
+    let replies: Vec<Reply> = if text.trim_ascii_start().starts_with(b"[") {
+        serde_json::from_slice(text).ok()?
+    } else {
+        vec![serde_json::from_slice(text).ok()?]
+    };
+    let mut ids: Vec<String> = replies
+        .into_iter()
+        .map(|reply| reply.id.map_or_else(String::new, |id| id.get().to_owned()))
+        .collect();
+    ids.sort();
+    Some(ids)
+}
+
+/// Every id echoed byte for byte.
+fn same_ids(expected: &str, actual: &[u8]) -> bool {
+    let expected = expected.replace(ANY, "null");
+    match (raw_ids(expected.as_bytes()), raw_ids(actual)) {
+        (Some(expected), Some(actual)) => expected == actual,
         _ => false,
     }
 }
@@ -295,6 +589,7 @@ impl Script {
             cases: Vec::new(),
         };
         let mut title = String::new();
+        let mut rule: Option<Rule> = None;
         let mut building: Option<Building> = None;
         let mut open = Open::Nothing;
         let mut last_line = 0;
@@ -314,6 +609,7 @@ impl Script {
                     building = Some(Building {
                         case: Case {
                             title: title.clone(),
+                            rule: rule.clone(),
                             line: number,
                             request: text,
                             steps: Vec::new(),
@@ -382,7 +678,25 @@ impl Script {
             } else if let Some(rest) = line.strip_prefix("##") {
                 script.finish(building.take(), &error)?;
                 open = Open::Nothing;
-                title = rest.trim().to_owned();
+                match word(rest.trim_start(), "rule") {
+                    Some(text) => {
+                        let (named, text) = Rule::parse(text).map_err(|message| error(number, message))?;
+                        if let Some(other) = script.rules().find(|other| other.name == named.name) {
+                            if other != &named {
+                                return Err(error(
+                                    number,
+                                    format!("rule `{}` is declared twice, differently", named.name),
+                                ));
+                            }
+                        }
+                        rule = Some(named);
+                        title = text;
+                    }
+                    None => {
+                        rule = None;
+                        title = rest.trim().to_owned();
+                    }
+                }
             } else if line.starts_with('#') || line.trim().is_empty() {
                 script.finish(building.take(), &error)?;
                 open = Open::Nothing;
@@ -421,6 +735,21 @@ impl Script {
         Ok(script)
     }
 
+    /// The rules of the script's cases, each once, in order.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        let mut seen: Vec<&str> = Vec::new();
+        self.cases
+            .iter()
+            .filter_map(|case| case.rule.as_ref())
+            .filter(move |rule| {
+                let new = !seen.contains(&rule.name.as_str());
+                if new {
+                    seen.push(&rule.name);
+                }
+                new
+            })
+    }
+
     /// Checks a finished case and adds it.
     fn finish(
         &mut self,
@@ -446,6 +775,12 @@ impl Script {
                 "the request has no expected reply (`<--`, `<==` or `<-- nothing`)".to_owned(),
             ));
         }
+        if case.is_template() && case.rule.as_ref().map(|rule| rule.needs) != Some(Needs::Method) {
+            return Err(error(
+                case.line,
+                format!("`{CALL}` belongs in the cases of a rule that needs `method`"),
+            ));
+        }
         for step in &case.steps {
             let (line, json) = match step {
                 Step::Push { line, expected } | Step::Call { line, expected, .. } => {
@@ -464,7 +799,7 @@ impl Script {
                 } => (*line, expected),
                 Step::Reply { .. } => continue,
             };
-            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
+            if let Err(e) = expected_json(json) {
                 return Err(error(line, format!("the expected message is not JSON ({e})")));
             }
         }
@@ -543,6 +878,18 @@ mod tests {
         files.sort();
         let embedded: Vec<&str> = SCRIPTS.iter().map(|source| source.name).collect();
         assert_eq!(files, embedded, "every script file is in SCRIPTS, in name order");
+        // A rule's name means one rule across all the scripts.
+        let mut rules: Vec<Rule> = Vec::new();
+        for source in SCRIPTS {
+            let script = source.parse().unwrap_or_else(|e| panic!("{e}"));
+            for rule in script.rules() {
+                match rules.iter().find(|known| known.name == rule.name) {
+                    Some(known) => assert_eq!(known, rule, "{}: rule {}", source.name, rule.name),
+                    None => rules.push(rule.clone()),
+                }
+            }
+        }
+        assert!(rules.len() >= 40, "only {} rules", rules.len());
     }
 
     #[test]
@@ -647,5 +994,150 @@ mod tests {
         assert_eq!(Expected::Nothing.check(None), Ok(()));
         assert!(Expected::Nothing.check(Some(b"{}")).is_err());
         assert_eq!(check_json(r#"{"a": [1, 2]}"#, br#"{"a":[1,2]}"#), Ok(()));
+    }
+
+    #[test]
+    fn rules_name_their_cases_until_a_plain_title() {
+        let script = parse(
+            "## rule parse-error (5.1, MUST): not JSON\n--> x\n<-- {}\n\n--> y\n<-- {}\n\
+             ## rule call-id (5, SHOULD, method): ids\n--> {\"jsonrpc\": \"2.0\", {{call}}, \"id\": 1}\n\
+             <-- {\"result\": {{result}}, \"id\": 1}\n## plain\n--> z\n<-- nothing\n",
+        )
+        .expect("valid");
+        let rule = script.cases[0].rule.as_ref().expect("a rule");
+        assert_eq!(
+            (rule.name.as_str(), rule.section.as_str(), rule.level, rule.needs),
+            ("parse-error", "5.1", Level::Must, Needs::Nothing)
+        );
+        assert_eq!(script.cases[0].title, "not JSON");
+        assert_eq!(script.cases[1].rule.as_ref(), Some(rule));
+        let call = script.cases[2].rule.as_ref().expect("a rule");
+        assert_eq!((call.level, call.needs), (Level::Should, Needs::Method));
+        assert!(script.cases[2].is_template());
+        assert_eq!(
+            script.cases[2].render(&call_members("sum", Some("[1,2]"))),
+            r#"{"jsonrpc": "2.0", "method": "sum", "params": [1,2], "id": 1}"#
+        );
+        assert_eq!(call_members("a\"b", None), r#""method": "a\"b""#);
+        assert_eq!(script.cases[3].rule, None);
+        let names: Vec<&str> = script.rules().map(|rule| rule.name.as_str()).collect();
+        assert_eq!(names, ["parse-error", "call-id"]);
+    }
+
+    #[test]
+    fn malformed_rules_name_the_line() {
+        fails("## rule x\n--> 1\n<-- 1\n", 1, "a rule is");
+        fails("## rule x (5): t\n--> 1\n<-- 1\n", 1, "a rule is");
+        fails("## rule x (5, MAY): t\n--> 1\n<-- 1\n", 1, "MUST or SHOULD");
+        fails("## rule x (5, MUST, tea): t\n--> 1\n<-- 1\n", 1, "rule needs");
+        fails("## rule Bad_Name (5, MUST): t\n--> 1\n<-- 1\n", 1, "rule name");
+        fails(
+            "## rule x (5, MUST): t\n--> 1\n<-- 1\n## rule x (6, MUST): t\n--> 1\n<-- 1\n",
+            4,
+            "declared twice",
+        );
+        fails(
+            "## rule x (5, MUST): t\n--> {{call}}\n<-- 1\n",
+            2,
+            "needs `method`",
+        );
+        fails("--> {{call}}\n<-- 1\n", 1, "needs `method`");
+        fails("--> 1\n<-- {\"result\": {{resul}}}\n", 2, "not JSON");
+    }
+
+    #[test]
+    fn wildcards_match_any_value() {
+        let json = Expected::Json(r#"{"result": {{result}}, "id": 1}"#.to_owned());
+        assert_eq!(json.check(Some(br#"{"result":[1,{"a":2}],"id":1}"#)), Ok(()));
+        assert!(json.check(Some(br#"{"result":1,"id":2}"#)).is_err());
+        assert!(json.check(Some(br#"{"error":1,"id":1}"#)).is_err());
+        let exact = Expected::Exact(r#"{"result":{{result}},"id":1.50}"#.to_owned());
+        assert_eq!(exact.check(Some(br#"{"result":"x","id":1.50}"#)), Ok(()));
+        assert!(exact.check(Some(br#"{"result":"x","id":1.5}"#)).is_err());
+        assert!(exact.check(Some(br#"{"result":x,"id":1.50}"#)).is_err());
+        let batch = Expected::Json(r#"[{"result": {{result}}, "id": 1}, {"error": {"code": -32601, "message": "Method not found"}, "id": 2}]"#.to_owned());
+        assert_eq!(
+            batch.check(Some(
+                br#"[{"error":{"code":-32601,"message":"Method not found"},"id":2},{"result":7,"id":1}]"#
+            )),
+            Ok(())
+        );
+        assert!(batch
+            .check(Some(br#"[{"result":7,"id":1},{"result":7,"id":2}]"#))
+            .is_err());
+    }
+
+    #[test]
+    fn portable_checks_judge_errors_by_code_and_ids_by_bytes() {
+        let error = Expected::Json(
+            r#"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": 1}"#
+                .to_owned(),
+        );
+        let other_words =
+            br#"{"id":1,"jsonrpc":"2.0","error":{"code":-32601,"message":"No such method","data":"x"}}"#;
+        assert!(error.check(Some(other_words)).is_err(), "strict wants the words");
+        assert_eq!(error.check_portable(Some(other_words)), Ok(()));
+        assert!(error
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"x"},"id":1}"#
+            ))
+            .is_err());
+        assert!(
+            error
+                .check_portable(Some(br#"{"jsonrpc":"2.0","error":{"code":-32601},"id":1}"#))
+                .is_err(),
+            "the message is required"
+        );
+        assert!(
+            error
+                .check_portable(Some(
+                    br#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"m"},"result":null,"id":1}"#
+                ))
+                .is_err(),
+            "no result beside an error"
+        );
+        let invalid = Expected::Json(
+            r#"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 7}"#
+                .to_owned(),
+        );
+        assert_eq!(
+            invalid.check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":null}"#
+            )),
+            Ok(())
+        );
+        assert!(invalid
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"bad"},"id":8}"#
+            ))
+            .is_err());
+        let exact = Expected::Exact(
+            r#"{"jsonrpc":"2.0","result":{{result}},"id":123456789012345678901234567890}"#.to_owned(),
+        );
+        assert_eq!(
+            exact.check_portable(Some(
+                br#"{"id":123456789012345678901234567890, "jsonrpc":"2.0", "result":5}"#
+            )),
+            Ok(())
+        );
+        assert!(exact
+            .check_portable(Some(
+                br#"{"jsonrpc":"2.0","result":5,"id":1.2345678901234568e29}"#
+            ))
+            .is_err());
+        let batch = Expected::Exact(
+            r#"[{"jsonrpc":"2.0","result":1,"id":1.50},{"jsonrpc":"2.0","result":2,"id":"a"}]"#.to_owned(),
+        );
+        assert_eq!(
+            batch.check_portable(Some(
+                br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.50}]"#
+            )),
+            Ok(())
+        );
+        assert!(batch
+            .check_portable(Some(
+                br#"[{"jsonrpc":"2.0","result":2,"id":"a"},{"jsonrpc":"2.0","result":1,"id":1.5}]"#
+            ))
+            .is_err());
     }
 }

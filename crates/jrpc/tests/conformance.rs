@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use jrpc::http::{HttpConfig, HttpServer};
-use jrpc::script::{check_json, Case, Expected, Script, Step, SCRIPTS};
+use jrpc::script::{call_members, check_json, Case, Expected, Script, Step, SCRIPTS};
 use jrpc::transport::{Framing, Peer, PeerError, StreamConfig, StreamServer};
 use jrpc::{ErrorObject, Limits, Methods, Params, Server};
 use serde_json::Value;
@@ -138,11 +138,20 @@ fn request_reply_scripts() -> Vec<Script> {
         .collect()
 }
 
+/// The request of a case, with `{{call}}` (the scripts that need a method of the server's own)
+/// filled in with a call of the specification's `subtract`.
+fn request(case: &Case) -> String {
+    case.render(&call_members("subtract", Some("[42, 23]")))
+}
+
 /// Where a case is, for failure messages.
 fn context(script: &Script, case: &Case, transport: &str) -> String {
     format!(
         "{}:{} ({}) over {transport}\n--> {}",
-        script.name, case.line, case.title, case.request
+        script.name,
+        case.line,
+        case.title,
+        request(case)
     )
 }
 
@@ -159,7 +168,7 @@ async fn conformance_in_process() {
     for script in request_reply_scripts() {
         let server = server_for(&script);
         for case in &script.cases {
-            let reply = server.handle(case.request.as_bytes()).await;
+            let reply = server.handle(request(case).as_bytes()).await;
             check(&script, case, "in-process", reply.as_deref());
             total += 1;
         }
@@ -179,7 +188,7 @@ async fn conformance_over_http() {
         for case in &script.cases {
             let request = hyper::Request::post(&url)
                 .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(case.request.clone())))
+                .body(Full::new(Bytes::from(request(case))))
                 .expect("request");
             let response = client.request(request).await.expect("HTTP round trip");
             let status = response.status();
@@ -301,7 +310,7 @@ impl Channel {
 /// nothing was sent: the next message must be the sentinel's reply. Returns the count of cases.
 async fn run_over(channel: &mut Channel, script: &Script, transport: &str) -> usize {
     for (index, case) in script.cases.iter().enumerate() {
-        channel.send(&case.request).await;
+        channel.send(&request(case)).await;
         for step in &case.steps {
             match step {
                 Step::Push { line, expected } | Step::Call { line, expected, .. } => {

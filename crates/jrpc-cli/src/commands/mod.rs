@@ -3,4 +3,5 @@
 pub mod bench;
 pub mod build;
 pub mod check;
+pub mod conform;
 pub mod send;

@@ -233,7 +233,7 @@ async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
     }
     let connected = match target {
         Target::Exec { program, args } => builder.spawn(program, args).await,
-        Target::Url(endpoint) => builder.connect_to(&endpoint).await,
+        Target::Url(endpoint) => builder.connect_to(endpoint).await,
     };
     connected.map_err(failure)
 }

@@ -42,6 +42,8 @@ pub struct Reply {
     /// The server will close the connection after this reply (HTTP `Connection: close`, or
     /// HTTP/1.0 without keep-alive).
     pub close: bool,
+    /// The HTTP `Content-Type` of the reply (HTTP only).
+    pub content_type: Option<String>,
 }
 
 /// How replies are read off a byte stream: HTTP/1.1 responses (read here, so requests can be
@@ -71,6 +73,7 @@ impl Codec {
             Ok(Some(Frame::Message(body))) => Ok(Some(Reply {
                 status: None,
                 close: false,
+                content_type: None,
                 body,
             })),
             Ok(Some(Frame::TooLarge { limit })) => Err(ConnError::Garbage(format!(
@@ -142,6 +145,21 @@ impl Conn {
         }
     }
 
+    /// A connection over any pair of byte streams (a child process's stdio), read in `framing`.
+    pub fn from_io(
+        reader: impl AsyncRead + Unpin + Send + 'static,
+        writer: impl AsyncWrite + Unpin + Send + 'static,
+        framing: Framing,
+    ) -> Conn {
+        Conn::Bytes {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            buffer: BytesMut::with_capacity(64 * 1024),
+            codec: Codec::Stream(framing::Codec::new(framing, MAX_FRAME)),
+            out: Vec::new(),
+        }
+    }
+
     /// Writes the messages, coalesced into one write where the transport allows.
     pub async fn send(&mut self, messages: &[&Bytes]) -> Result<(), ConnError> {
         match self {
@@ -206,6 +224,7 @@ impl Conn {
                         return Ok(Reply {
                             status: None,
                             close: false,
+                            content_type: None,
                             body: Bytes::from(text),
                         })
                     }
@@ -213,6 +232,7 @@ impl Conn {
                         return Ok(Reply {
                             status: None,
                             close: false,
+                            content_type: None,
                             body: bytes,
                         })
                     }
@@ -262,7 +282,11 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
     let mut length = None;
     let mut chunked = false;
     let mut close = response.version == Some(0);
+    let mut content_type = None;
     for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("content-type") {
+            content_type = Some(String::from_utf8_lossy(header.value).into_owned());
+        }
         if header.name.eq_ignore_ascii_case("connection") {
             let value = String::from_utf8_lossy(header.value).to_ascii_lowercase();
             if value.contains("close") {
@@ -287,7 +311,7 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
         }
     }
     if chunked {
-        return decode_chunked(buffer, head_len, status, close);
+        return decode_chunked(buffer, head_len, status, close, content_type);
     }
     let length = match length {
         Some(length) => length,
@@ -310,6 +334,7 @@ fn decode_http(buffer: &mut BytesMut) -> Result<Option<Reply>, ConnError> {
         status: Some(status),
         body,
         close,
+        content_type,
     }))
 }
 
@@ -318,6 +343,7 @@ fn decode_chunked(
     head_len: usize,
     status: u16,
     close: bool,
+    content_type: Option<String>,
 ) -> Result<Option<Reply>, ConnError> {
     let mut at = head_len;
     let mut body = Vec::new();
@@ -349,6 +375,7 @@ fn decode_chunked(
                 status: Some(status),
                 body: Bytes::from(body),
                 close,
+                content_type,
             }));
         }
         if buffer.len() < at + size + 2 {

@@ -5,7 +5,7 @@
 //! (a call with id `k`, or a batch whose calls have ids `k*batch ..`), written once before the run;
 //! a reply's id says which slot it completes, and that slot's bytes are sent again at once.
 
-mod conn;
+pub(crate) mod conn;
 mod report;
 
 use std::io::IsTerminal;
