@@ -84,7 +84,8 @@ async fn main() -> ExitCode {
     let config = HttpConfig {
         path: args.path.clone(),
         ..HttpConfig::default()
-    };
+    }
+    .with_playground();
     let http = match HttpServer::bind(args.listen, server.clone(), config).await {
         Ok(running) => running,
         Err(error) => {
@@ -97,6 +98,11 @@ async fn main() -> ExitCode {
         "spec-server: JSON-RPC 2.0 on {url} (WebSocket: ws://{}{})",
         http.local_addr(),
         args.path
+    );
+    println!(
+        "spec-server: playground on http://{}{}",
+        http.local_addr(),
+        jrpc::transport::playground::PATH
     );
     let mut streams = Vec::new();
     if let Some(addr) = args.tcp {

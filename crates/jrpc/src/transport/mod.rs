@@ -8,6 +8,8 @@ pub mod framing;
 pub mod http;
 mod pending;
 #[cfg(feature = "http")]
+pub mod playground;
+#[cfg(feature = "http")]
 mod stall;
 pub mod stream;
 pub mod tls;
