@@ -1,7 +1,7 @@
 // The playground: a form and a JSON editor kept in sync, the checker of `jrpc check` run as you
 // type, and a sender over HTTP POST or WebSocket. No framework and no build step.
 
-import { checkAll, compact, elementsOf, isValid, membersOf, readOne, sectionOf, stringValue, verdictWord } from './check.js';
+import { checkAll, compact, elementsOf, isValid, membersOf, readOne, sectionOf, stringValue, verdictJson, verdictWord } from './check.js';
 
 const $ = (id) => document.getElementById(id);
 const FORM_LIMIT = 1 << 20; // larger messages are edited as text only
@@ -10,6 +10,7 @@ const HISTORY_MAX = 50;
 const HISTORY_ENTRY_LIMIT = 64 * 1024;
 const LINK_LIMIT = 32 * 1024;
 const TIMEOUT_MS = 15000;
+const FINDINGS_SHOWN = 300;
 
 export const ERROR_CODES = [
   [-32700, 'Parse error'],
@@ -381,7 +382,12 @@ export function renderCheck(text) {
     return [];
   }
   const many = checked.length > 1;
+  let shown = 0;
+  let hidden = 0;
   const add = (list, sev, where, rule) => {
+    // A huge message may break one rule thousands of times: list the first few hundred.
+    if (shown >= FINDINGS_SHOWN) { hidden++; return; }
+    shown++;
     const section = sectionOf(rule);
     list.append(h('li', {}, h('span', { class: 'sev', text: `${sev}: ` }), where ? `${where}: ` : '', rule,
       section ? h('span', { class: 'section', title: 'the section of the specification this rule comes from', text: section.startsWith('spec') ? `§${section.slice(5)}` : section }) : null));
@@ -391,6 +397,7 @@ export function renderCheck(text) {
     v.elements.forEach((e, i) => walk(e, `${where ? `${where}, ` : ''}element ${i + 1}`));
   };
   checked.forEach((c, i) => walk(c.verdict, many ? `message ${i + 1} (line ${c.line})` : ''));
+  if (hidden) errors.append(h('li', { text: `…and ${hidden} more findings (not listed).` }));
   const valid = checked.every((c) => isValid(c.verdict));
   verdict.className = `verdict ${valid ? 'valid' : 'invalid'}`;
   verdict.textContent = many ? `${checked.length} messages: ${checked.map((c) => verdictWord(c.verdict)).join('; ')}` : verdictWord(checked[0].verdict);
@@ -418,7 +425,7 @@ function editorChanged() {
     const note = formFromText(editorText);
     $('form-note').textContent = note;
     renderForm();
-    renderCheck($('editor').value);
+    if (editorText.length <= 200000) renderCheck(editorText);
   }, editorText.length > 200000 ? 300 : 60);
 }
 
@@ -861,6 +868,6 @@ function fromHash() {
 }
 
 // For the browser tests and the curious: the page's checker and state.
-window.jrpcPlayground = { checkAll, state, messageText, pair, codeName };
+window.jrpcPlayground = { checkAll, verdictJson, state, messageText, pair, codeName };
 
 start();

@@ -360,16 +360,16 @@ function checkBatch(text, expect) {
   }
   v.detail = `of ${elements.length}: ${parts.join(', ')}`;
   if (responses === 0) {
-    const ids = [];
+    const ids = new Set();
     for (const element of elements) {
       if (!element.startsWith('{')) continue;
       const members = membersOf(element);
       if (has(members, 'method') && has(members, 'id')) {
         const id = compact(find(members, 'id'));
-        if (ids.includes(id)) {
+        if (ids.has(id)) {
           warning(v, `id ${id} is used by more than one request: their responses cannot be told apart (spec 6)`);
         } else {
-          ids.push(id);
+          ids.add(id);
         }
       }
     }
