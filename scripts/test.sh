@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the real peer programs the interoperability tests run (Python's
 # rdoclient, jsonrpcclient, websockets, requests and cryptography; Node's jayson and ws; openssl;
-# nginx for the scale-out test), then runs `cargo test`. A missing peer fails here, loudly, never as
-# a skipped test. The PostgreSQL tests run when RANDOMD_TEST_POSTGRES_URL is set (.ci/run sets it).
+# nginx for the scale-out test; Chromium and playwright-core for the playground), then runs
+# `cargo test`. A missing peer fails here, loudly, never as a skipped test. The PostgreSQL tests
+# run when RANDOMD_TEST_POSTGRES_URL is set (.ci/run sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,13 @@ python3 -m pip install --quiet --disable-pip-version-check \
 python3 -c 'import sys, queue; sys.modules["Queue"] = queue
 import rdoclient, requests, cryptography, jsonrpcclient, websockets'
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
+# The playground's browser test: Debian's Chromium driven by playwright-core (no bundled browser).
+if [[ ! -x /usr/bin/chromium ]]; then
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+(cd crates/spec-server/tests/browser && npm install --no-audit --no-fund --silent)
+node -e 'require("./crates/spec-server/tests/browser/node_modules/playwright-core")'
 node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise")'
 openssl version >/dev/null
 /usr/sbin/nginx -v 2>/dev/null || nginx -v

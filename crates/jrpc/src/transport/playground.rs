@@ -71,7 +71,10 @@ mod tests {
         );
         let index = std::str::from_utf8(&config.pages[0].body).unwrap();
         assert!(index.contains(r#"<meta name="jrpc-endpoint" content="/rpc">"#));
-        assert!(!index.contains("http://") && !index.contains("https://"), "no external resources");
+        assert!(
+            !index.contains("http://") && !index.contains("https://"),
+            "no external resources"
+        );
     }
 
     #[test]
