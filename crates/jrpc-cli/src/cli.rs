@@ -66,6 +66,8 @@ pub enum Command {
     /// Load-test a JSON-RPC server over HTTP, WebSocket, TCP or a Unix socket.
     #[command(after_help = BENCH_HELP, allow_negative_numbers = true)]
     Bench(BenchArgs),
+    /// Serve the browser playground on a loopback port and open it, pointed at URL.
+    Playground(crate::playground::PlaygroundArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {

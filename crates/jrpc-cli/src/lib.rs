@@ -11,6 +11,7 @@ pub mod json;
 pub mod message;
 pub mod output;
 pub mod params;
+pub mod playground;
 pub mod send;
 pub mod target;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Notify(args) => send::call(&args, true),
         Command::Batch(args) => send::batch(&args),
         Command::Bench(args) => bench::run(args),
+        Command::Playground(args) => playground::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "jrpc", &mut std::io::stdout());
