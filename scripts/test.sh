@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the real peer programs the interoperability tests run (Python's
 # rdoclient, jsonrpcclient, websockets, requests and cryptography; Node's jayson and ws, and the
-# OpenRPC meta-schema, ajv and @open-rpc/test-coverage; openssl;
-# nginx for the scale-out test), then runs `cargo test`. A missing peer fails here, loudly, never as
-# a skipped test. The PostgreSQL tests run too, against RANDOMD_TEST_POSTGRES_URL (by default the local
-# server, postgres://postgres@127.0.0.1:5432/test); an unreachable server fails here, with the command
-# that starts it. On a machine without PostgreSQL, RANDOMD_SKIP_POSTGRES=1 skips them, with a warning.
+# OpenRPC meta-schema, ajv and @open-rpc/test-coverage; openssl; nginx for the scale-out test;
+# Chromium and playwright-core for the playground), then runs `cargo test`. A missing peer fails
+# here, loudly, never as a skipped test. The PostgreSQL tests run too, against
+# RANDOMD_TEST_POSTGRES_URL (by default the local server, postgres://postgres@127.0.0.1:5432/test);
+# an unreachable server fails here, with the command that starts it. On a machine without
+# PostgreSQL, RANDOMD_SKIP_POSTGRES=1 skips them, with a warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,13 @@ import rdoclient, requests, cryptography, jsonrpcclient, websockets, jsonrpcserv
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
 # The servers `jrpc conform` judges in crates/jrpc-cli/tests/conform.rs: jayson and json-rpc-2.0.
 (cd crates/jrpc-cli/tests/peers && npm install --no-audit --no-fund --silent)
+# The playground's browser test: Debian's Chromium driven by playwright-core (no bundled browser).
+if [[ ! -x /usr/bin/chromium ]]; then
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+(cd crates/spec-server/tests/browser && npm install --no-audit --no-fund --silent)
+node -e 'require("./crates/spec-server/tests/browser/node_modules/playwright-core")'
 node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise")'
 # The official OpenRPC tools that check spec-server's rpc.discover document.
 (cd crates/spec-server/tests/openrpc && npm install --no-audit --no-fund --silent)

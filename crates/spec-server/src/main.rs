@@ -88,7 +88,8 @@ async fn main() -> ExitCode {
     let config = HttpConfig {
         path: args.path.clone(),
         ..HttpConfig::default()
-    };
+    }
+    .with_playground();
     // Bound before the server is built, so that the OpenRPC document names the real address
     // (the port may have been 0).
     let bound = match tokio::net::TcpListener::bind(args.listen).await {
@@ -115,6 +116,11 @@ async fn main() -> ExitCode {
         "spec-server: JSON-RPC 2.0 on {url} (WebSocket: ws://{}{})",
         http.local_addr(),
         args.path
+    );
+    println!(
+        "spec-server: playground on http://{}{}",
+        http.local_addr(),
+        jrpc::transport::playground::PATH
     );
     let mut streams = Vec::new();
     if let Some(addr) = args.tcp {

@@ -11,6 +11,7 @@ pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 mod pending;
+pub mod playground;
 #[cfg(feature = "http")]
 mod slots;
 #[cfg(feature = "http")]
