@@ -11,10 +11,13 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod openrpc;
 pub mod script;
+#[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
 pub mod transport;
 pub mod wire;
 
@@ -23,11 +26,20 @@ pub use transport::http;
 
 /// The `schemars` this crate derives schemas with (`#[schemars(crate = "jrpc::schemars")]` lets a
 /// type derive `JsonSchema` without depending on it separately).
+#[cfg(feature = "server")]
 pub use schemars;
+#[cfg(feature = "server")]
 pub use server::{Call, Extension, Json, Limits, Methods, Params, Reply, Server, ServerBuilder, State};
 pub use wire::{ErrorCode, ErrorObject};
 
 /// The README's Rust examples, compiled as doctests so they stay true.
-#[cfg(doctest)]
+#[cfg(all(
+    doctest,
+    feature = "client",
+    feature = "http",
+    feature = "ws",
+    feature = "stream",
+    feature = "tls"
+))]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExamples;

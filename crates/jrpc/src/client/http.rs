@@ -4,10 +4,10 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
+#[cfg(feature = "tls")]
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tokio_rustls::rustls::ClientConfig;
 
 use super::Error;
 use crate::transport::connection::{Answer, BatchAnswer};
@@ -16,6 +16,7 @@ use crate::wire::{self, Responses};
 /// Plain HTTP skips the TLS connector's wrapping of every connection.
 enum Pool {
     Plain(hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>),
+    #[cfg(feature = "tls")]
     Tls(hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
 }
 
@@ -23,6 +24,7 @@ impl Pool {
     fn request(&self, request: Request<Full<Bytes>>) -> hyper_util::client::legacy::ResponseFuture {
         match self {
             Pool::Plain(pool) => pool.request(request),
+            #[cfg(feature = "tls")]
             Pool::Tls(pool) => pool.request(request),
         }
     }
@@ -40,12 +42,22 @@ impl HttpLink {
     pub(crate) fn new(
         uri: Uri,
         headers: HeaderMap,
-        tls: ClientConfig,
+        tls: crate::transport::tls::ClientTls,
         max_response_bytes: usize,
-    ) -> HttpLink {
+    ) -> Result<HttpLink, Error> {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         let builder = hyper_util::client::legacy::Client::builder(TokioExecutor::new());
+        #[cfg(not(feature = "tls"))]
+        let pool = match (uri.scheme_str() == Some("https"), tls) {
+            (true, _) => {
+                return Err(Error::config(
+                    "https:// needs TLS, and this build of jrpc has no `tls` feature",
+                ))
+            }
+            (false, _) => Pool::Plain(builder.build(http)),
+        };
+        #[cfg(feature = "tls")]
         let pool = if uri.scheme_str() == Some("https") {
             http.enforce_http(false);
             let connector = hyper_rustls::HttpsConnectorBuilder::new()
@@ -58,12 +70,12 @@ impl HttpLink {
         } else {
             Pool::Plain(builder.build(http))
         };
-        HttpLink {
+        Ok(HttpLink {
             pool,
             uri,
             headers,
             max_response_bytes,
-        }
+        })
     }
 
     /// Posts a message; `None` when the server sent no JSON-RPC reply (204, an empty body or a body

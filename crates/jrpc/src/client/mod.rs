@@ -34,7 +34,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
-use tokio_rustls::rustls::ClientConfig;
 
 pub use batch::{Batch, BatchResults, BatchSlot};
 pub use error::Error;
@@ -235,6 +234,7 @@ impl Client {
         (subscriber, parts)
     }
 
+    #[cfg_attr(not(feature = "http"), allow(unused_variables))]
     fn persistent(&self, what: &str) -> Result<&PersistentLink, Error> {
         match &self.inner.link {
             Link::Persistent(link) => Ok(link),
@@ -397,10 +397,10 @@ impl ClientBuilder {
                     self.header_map()?,
                     self.tls_config()?,
                     self.max_message_bytes,
-                );
+                )?;
                 return Ok(self.client(Link::Http(Box::new(link))));
             }
-            #[cfg(feature = "http")]
+            #[cfg(feature = "ws")]
             Endpoint::WebSocket { tls, .. } => {
                 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
                 let url = endpoint.to_string();
@@ -497,7 +497,7 @@ impl ClientBuilder {
         Ok(map)
     }
 
-    fn tls_config(&self) -> Result<ClientConfig, Error> {
+    fn tls_config(&self) -> Result<crate::transport::tls::ClientTls, Error> {
         crate::transport::tls::client_config(&self.extra_roots).map_err(Error::config)
     }
 }

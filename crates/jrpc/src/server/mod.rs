@@ -20,6 +20,7 @@ pub use describe::{MethodDoc, ParamDoc, SchemaSource};
 #[doc(hidden)]
 pub use describe::{ProbeJsonSchema, ProbeOpen, SchemaProbe};
 pub use discover::Discover;
+#[cfg(feature = "engine")]
 pub(crate) use dispatch::poll_once;
 pub use dispatch::{BoxError, TIMEOUT_CODE};
 pub use extract::{Extension, FromCall, Params, State};

@@ -5,6 +5,12 @@
 //! - Replies wait for room in an outbound byte budget before they are queued.
 //! - Handlers reach the connection through a [`Peer`] in the call's extensions, to push notifications
 //!   or call methods the client serves.
+// The engine serves both roles; a build without the client, or with the client alone, leaves one
+// half of it unused.
+#![cfg_attr(
+    not(all(feature = "client", any(feature = "ws", feature = "stream"))),
+    allow(dead_code, unused_imports)
+)]
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,37 +24,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
+pub use super::connection_limits::ConnectionLimits;
 use super::framing::Frame;
 use super::pending::Table;
 pub(crate) use super::pending::{Answer, BatchAnswer, BatchWaiter, Subscriber, Waiter};
 use crate::server::{poll_once, Call, CallService, FromCall, Reply, Server};
 use crate::wire::{self, ErrorCode, ErrorObject, Inbound, Version, NULL_ID};
-
-/// Limits of one persistent connection.
-#[derive(Debug, Clone)]
-pub struct ConnectionLimits {
-    /// Calls (messages) of one connection running at once; reading pauses at the limit.
-    pub max_in_flight: usize,
-    /// Bytes of replies and notifications queued for one connection and not yet written.
-    pub outbound_budget_bytes: usize,
-    /// A connection with nothing in flight and nothing received for this long is closed.
-    pub idle_timeout: Option<Duration>,
-    /// When the connection ends (shutdown, or the client left), how long calls in flight and queued
-    /// replies may take to finish before the connection is closed anyway: a client that stops
-    /// reading cannot hold up a shutdown.
-    pub shutdown_grace: Duration,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        ConnectionLimits {
-            max_in_flight: 64,
-            outbound_budget_bytes: 16 * 1024 * 1024,
-            idle_timeout: Some(Duration::from_secs(300)),
-            shutdown_grace: Duration::from_secs(30),
-        }
-    }
-}
 
 /// Why a server-to-client call failed.
 #[derive(Debug)]

@@ -7,7 +7,6 @@ use std::fmt;
 use std::path::PathBuf;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_rustls::rustls::ClientConfig;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::connection::{self, ConnectionLimits, Peer};
@@ -19,7 +18,7 @@ use crate::server::Server;
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
     /// A WebSocket, upgraded with this request (its URL and any extra headers).
-    #[cfg(feature = "http")]
+    #[cfg(feature = "ws")]
     WebSocket { request: http::Request<()>, tls: bool },
     /// A TCP byte stream, optionally in TLS.
     Tcp { host: String, port: u16, tls: bool },
@@ -37,7 +36,7 @@ pub(crate) struct DialSettings {
     pub limits: ConnectionLimits,
     /// Answers the calls the other side makes to us.
     pub server: Server,
-    pub tls: ClientConfig,
+    pub tls: tls::ClientTls,
 }
 
 /// Why a connection could not be opened: the network or the other side (`Transport`), or a setting
@@ -59,7 +58,7 @@ impl fmt::Display for DialError {
 /// Opens one connection to `target` and starts its engine.
 pub(crate) async fn dial(target: &Target, settings: &DialSettings) -> Result<Peer, DialError> {
     match target {
-        #[cfg(feature = "http")]
+        #[cfg(feature = "ws")]
         Target::WebSocket { request, tls } => {
             let uri = request.uri();
             let host = uri.host().unwrap_or_default();
@@ -154,7 +153,7 @@ async fn tls_connect(
     host: &str,
     settings: &DialSettings,
     alpn: &[u8],
-) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, DialError> {
+) -> Result<tls::ClientStream, DialError> {
     tls::connect(stream, host, settings.tls.clone(), alpn)
         .await
         .map_err(|error| match error.kind() {
@@ -173,7 +172,7 @@ async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream, DialError> 
 }
 
 /// A byte stream of either kind, for the WebSocket handshake.
-#[cfg(feature = "http")]
+#[cfg(feature = "ws")]
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-#[cfg(feature = "http")]
+#[cfg(feature = "ws")]
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}

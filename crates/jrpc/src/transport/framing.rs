@@ -4,7 +4,10 @@
 //! Written on tokio-util's codec traits. Newline-delimited reading is lenient: surrounding whitespace,
 //! CRLF and blank lines are skipped, and after an oversized line the reader resumes at the next one.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::Bytes;
+#[cfg(feature = "engine")]
+use bytes::{Buf, BufMut, BytesMut};
+#[cfg(feature = "engine")]
 use tokio_util::codec::{Decoder, Encoder};
 
 /// How messages are delimited on a byte stream.
@@ -79,6 +82,7 @@ impl From<std::io::Error> for FramingError {
 }
 
 /// Reads and writes frames in either framing.
+#[cfg(feature = "engine")]
 #[derive(Debug, Clone)]
 pub struct Codec {
     framing: Framing,
@@ -90,6 +94,7 @@ pub struct Codec {
     skip: usize,
 }
 
+#[cfg(feature = "engine")]
 impl Codec {
     /// A codec for `framing` refusing frames over `max_frame` bytes.
     pub fn new(framing: Framing, max_frame: usize) -> Self {
@@ -180,6 +185,7 @@ impl Codec {
     }
 }
 
+#[cfg(feature = "engine")]
 fn content_length(headers: &[u8]) -> Result<usize, FramingError> {
     let text =
         std::str::from_utf8(headers).map_err(|_| FramingError("message headers are not UTF-8".into()))?;
@@ -199,6 +205,7 @@ fn content_length(headers: &[u8]) -> Result<usize, FramingError> {
     length.ok_or_else(|| FramingError("a message without Content-Length".into()))
 }
 
+#[cfg(feature = "engine")]
 impl Decoder for Codec {
     type Item = Frame;
     type Error = FramingError;
@@ -223,6 +230,7 @@ impl Decoder for Codec {
     }
 }
 
+#[cfg(feature = "engine")]
 impl Encoder<Bytes> for Codec {
     type Error = FramingError;
 
@@ -243,6 +251,7 @@ impl Encoder<Bytes> for Codec {
 }
 
 #[cfg(test)]
+#[cfg(feature = "engine")]
 mod tests {
     use super::*;
 

@@ -28,18 +28,18 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
 use tokio_util::either::Either;
 use tokio_util::task::TaskTracker;
 
 pub use super::body::BodyTimeouts;
 use super::body::{self, BodyError};
-use super::connection::ConnectionLimits;
+use super::connection_limits::ConnectionLimits;
 pub use super::cors::Cors;
 use super::cors::{self as cors_policy, Verdict};
 use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
 use super::tls::TlsFiles;
+#[cfg(feature = "ws")]
 use super::ws;
 use crate::server::{CallService, Reply, Server};
 use crate::wire::{ErrorCode, ErrorObject, Version, NULL_ID};
@@ -131,6 +131,7 @@ pub struct HttpService<S> {
 /// What WebSocket connections share: the shutdown signal and the set of running connections.
 #[derive(Debug, Clone)]
 struct WebSockets {
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
     shutdown: watch::Receiver<bool>,
     tracker: TaskTracker,
 }
@@ -155,7 +156,7 @@ impl<S> HttpService<S> {
     /// Wraps a server. Its WebSocket connections run until their clients leave.
     pub fn new(server: Server<S>, config: HttpConfig) -> Self {
         // Without an HttpServer around it, nothing signals shutdown.
-        let shutdown = super::connection::never_stopped();
+        let shutdown = tokio::sync::watch::channel(false).1;
         HttpService::with_websockets(
             server,
             config,
@@ -243,6 +244,7 @@ where
         if request.uri().path() != self.config.path {
             return ready(self.page(&request));
         }
+        #[cfg(feature = "ws")]
         if ws::is_upgrade(&request) {
             return ready(self.upgrade(request));
         }
@@ -290,6 +292,7 @@ where
     }
 }
 
+#[cfg(feature = "ws")]
 impl<S> HttpService<S>
 where
     S: CallService,
@@ -471,7 +474,7 @@ impl HttpServer {
 /// How accepted connections are served.
 struct Connections {
     builder: Arc<auto::Builder<TokioExecutor>>,
-    tls: Option<TlsAcceptor>,
+    tls: Option<super::tls::Acceptor>,
     handshake_timeout: Duration,
 }
 

@@ -1,29 +1,42 @@
 //! Transports move messages between peers and a [`crate::Server`]; they never interpret JSON-RPC.
+//!
+//! Which ones are compiled is up to the crate's features: `http` (and `ws` on its path), `stream`
+//! (TCP, Unix, stdio), `tls` for all of them; the persistent-connection engine (`connection`) comes
+//! with `ws`, `stream` or `client`.
 
 #[cfg(feature = "http")]
 mod body;
+#[cfg(feature = "engine")]
 pub mod connection;
+mod connection_limits;
 #[cfg(feature = "http")]
 mod cors;
+#[cfg(feature = "client")]
 pub(crate) mod dial;
 pub mod endpoint;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "engine")]
 mod pending;
+#[cfg(feature = "http")]
 pub mod playground;
 #[cfg(feature = "http")]
 mod slots;
 #[cfg(feature = "http")]
 mod stall;
+#[cfg(feature = "stream")]
 pub mod stream;
 pub mod tls;
-#[cfg(feature = "http")]
+#[cfg(feature = "ws")]
 pub(crate) mod ws;
 
-pub use connection::{ConnectionLimits, Peer, PeerError};
+#[cfg(feature = "engine")]
+pub use connection::{Peer, PeerError};
+pub use connection_limits::ConnectionLimits;
 pub use endpoint::{Endpoint, EndpointError};
 pub use framing::{Framing, FramingError};
+#[cfg(feature = "stream")]
 pub use stream::{open_io, serve_io, serve_stdio, StreamConfig, StreamServer};
 pub use tls::TlsFiles;
 

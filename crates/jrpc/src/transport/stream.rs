@@ -9,7 +9,6 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::{Encoder, FramedRead, FramedWrite};
 use tokio_util::task::TaskTracker;
 
@@ -159,7 +158,7 @@ impl StreamServer {
     fn start<S, L: Acceptor>(
         local_addr: Option<SocketAddr>,
         listener: L,
-        tls: Option<TlsAcceptor>,
+        tls: Option<super::tls::Acceptor>,
         server: Server<S>,
         config: StreamConfig,
     ) -> StreamServer
@@ -231,7 +230,7 @@ impl Acceptor for tokio::net::UnixListener {
 
 async fn accept_loop<S, L: Acceptor>(
     listener: L,
-    tls: Option<TlsAcceptor>,
+    tls: Option<super::tls::Acceptor>,
     server: Server<S>,
     config: StreamConfig,
     mut signal: watch::Receiver<bool>,

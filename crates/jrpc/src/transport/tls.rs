@@ -1,16 +1,55 @@
 //! TLS with rustls, for both sides: the listeners' identity (certificate chain and private key from
 //! PEM files) and the dialing side's trust (the web's roots plus any private CA) and handshake.
+//!
+//! Without the `tls` feature the same names exist, so that configurations keep their shape, but
+//! asking for TLS fails with a clear error instead of compiling rustls in.
+// The listeners' half serves `http` and `stream`, the dialers' half the client: a build may leave
+// either out.
+#![cfg_attr(
+    not(all(feature = "http", feature = "stream", feature = "client")),
+    allow(dead_code)
+)]
 
 use std::io;
 use std::path::PathBuf;
+#[cfg(feature = "tls")]
 use std::sync::Arc;
 
+#[cfg(feature = "tls")]
 use tokio_rustls::rustls::crypto::CryptoProvider;
+#[cfg(feature = "tls")]
 use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+#[cfg(feature = "tls")]
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+#[cfg(feature = "tls")]
 use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+#[cfg(feature = "tls")]
 use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+/// A listener's side of TLS, ready to accept connections.
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = TlsAcceptor;
+
+/// A listener's side of TLS: never made in a build without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+#[derive(Debug, Clone)]
+pub(crate) enum Acceptor {}
+
+#[cfg(not(feature = "tls"))]
+impl Acceptor {
+    pub(crate) async fn accept<IO>(&self, _: IO) -> io::Result<IO> {
+        match *self {}
+    }
+}
+
+/// What a build without the `tls` feature says when TLS is asked for.
+#[cfg(not(feature = "tls"))]
+fn no_tls() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "TLS was asked for, but this build of jrpc has no `tls` feature",
+    )
+}
 
 /// Where a listener's certificate and key are.
 #[derive(Debug, Clone)]
@@ -23,6 +62,13 @@ pub struct TlsFiles {
 
 impl TlsFiles {
     /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`).
+    #[cfg(not(feature = "tls"))]
+    pub(crate) fn acceptor(&self, _alpn: &[&[u8]]) -> io::Result<Acceptor> {
+        Err(no_tls())
+    }
+
+    /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`).
+    #[cfg(feature = "tls")]
     pub fn acceptor(&self, alpn: &[&[u8]]) -> io::Result<TlsAcceptor> {
         let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.certificate_chain)
@@ -54,14 +100,53 @@ impl TlsFiles {
 
 /// The process's default rustls provider if the program installed one, else aws-lc-rs: never the
 /// panic rustls gives when several providers are compiled in and none was chosen.
+#[cfg(feature = "tls")]
 pub(crate) fn crypto_provider() -> Arc<CryptoProvider> {
     CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider()))
 }
 
+/// The dialing side's TLS settings.
+#[cfg(all(feature = "client", feature = "tls"))]
+pub(crate) type ClientTls = ClientConfig;
+
+/// A dialed connection after the TLS handshake.
+#[cfg(all(feature = "client", feature = "tls"))]
+pub(crate) type ClientStream = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+/// A dialed connection after the TLS handshake (never made without the `tls` feature).
+#[cfg(all(feature = "client", not(feature = "tls")))]
+pub(crate) type ClientStream = tokio::net::TcpStream;
+
+/// The dialing side's TLS settings: nothing, in a build without the `tls` feature.
+#[cfg(all(feature = "client", not(feature = "tls")))]
+#[derive(Debug, Clone)]
+pub(crate) struct ClientTls;
+
+/// Without the `tls` feature there is nothing to trust; a private CA is refused.
+#[cfg(all(feature = "client", not(feature = "tls")))]
+pub(crate) fn client_config(extra_roots: &[Vec<u8>]) -> Result<ClientTls, String> {
+    match extra_roots.is_empty() {
+        true => Ok(ClientTls),
+        false => Err(no_tls().to_string()),
+    }
+}
+
+/// Without the `tls` feature a TLS handshake is a setting that can never work.
+#[cfg(all(feature = "client", not(feature = "tls")))]
+pub(crate) async fn connect(
+    _stream: tokio::net::TcpStream,
+    _host: &str,
+    _config: ClientTls,
+    _alpn: &[u8],
+) -> io::Result<ClientStream> {
+    Err(io::Error::new(io::ErrorKind::InvalidInput, no_tls().to_string()))
+}
+
 /// The dialing side's TLS settings: the web's roots (webpki-roots) plus the CA certificates in each
 /// of `extra_roots` (PEM). Errors name the unusable certificate.
+#[cfg(all(feature = "client", feature = "tls"))]
 pub(crate) fn client_config(extra_roots: &[Vec<u8>]) -> Result<ClientConfig, String> {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -90,12 +175,13 @@ pub(crate) fn client_config(extra_roots: &[Vec<u8>]) -> Result<ClientConfig, Str
 ///
 /// A host that is no valid server name fails with `InvalidInput` (a setting that can never work);
 /// a failed handshake with the error's own kind.
+#[cfg(all(feature = "client", feature = "tls"))]
 pub(crate) async fn connect(
     stream: tokio::net::TcpStream,
     host: &str,
     mut config: ClientConfig,
     alpn: &[u8],
-) -> io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+) -> io::Result<ClientStream> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let name = ServerName::try_from(host.to_owned()).map_err(|error| {
         io::Error::new(
