@@ -72,6 +72,40 @@ pub fn colour_allowed() -> bool {
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
+/// Writes to stdout. A reader that went away (`jrpc ... | head`) ends the program quietly with
+/// success, as it asked for no more, instead of the panic `print!` gives on a broken pipe; any other
+/// write error is reported on stderr with status 3.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("jrpc: error: cannot write to stdout: {error}");
+        std::process::exit(3);
+    }
+}
+
+/// `print!` that survives a closed pipe (see [`write_stdout`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` that survives a closed pipe (see [`write_stdout`]).
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,3 +94,34 @@ fn build_help_examples_print_what_they_show() {
         assert!(help.contains(line), "jrpc check --help should show {line:?}");
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // A report far larger than a pipe's buffer, read one byte of, then the pipe is closed, as
+    // `jrpc check < many | head -c1` does: jrpc's next write meets a broken pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jrpc"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("jrpc starts");
+    let messages = r#"{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}"#.to_owned() + "\n";
+    let input = messages.repeat(5_000);
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("jrpc ends");
+    let _ = writer.join();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

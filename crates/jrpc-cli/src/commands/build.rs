@@ -62,7 +62,7 @@ pub fn run(args: &BuildArgs) -> CliResult {
         compose::compose(&args.message, &mut next_id)?
     };
     let output = Output::for_stdout(&args.output);
-    println!("{}", output.render(&text));
+    crate::outln!("{}", output.render(&text));
     Ok(Status::Ok)
 }
 

@@ -71,8 +71,8 @@ pub fn run(args: &PlaygroundArgs) -> CliResult {
                 )
             })?;
         let url = page_url(http.local_addr(), &args.url);
-        println!("jrpc playground: {url}");
-        println!("(sending to another server needs it to allow cross-origin requests; Ctrl-C stops)");
+        crate::outln!("jrpc playground: {url}");
+        crate::outln!("(sending to another server needs it to allow cross-origin requests; Ctrl-C stops)");
         if !args.no_open {
             open(&url);
         }

@@ -133,9 +133,9 @@ pub fn call(args: &CallArgs, notify: bool) -> CliResult {
             .await
             .map_err(failure)?;
         if args.raw {
-            println!("{}", result.get());
+            crate::outln!("{}", result.get());
         } else {
-            println!("{}", output.render(result.get()));
+            crate::outln!("{}", output.render(result.get()));
         }
         Ok(Status::Ok)
     })
@@ -197,7 +197,7 @@ pub fn batch(args: &BatchArgs) -> CliResult {
             }
         }
         if !entries.is_empty() {
-            println!("{}", output.render(&format!("[{}]", entries.join(","))));
+            crate::outln!("{}", output.render(&format!("[{}]", entries.join(","))));
         }
         Ok(status)
     })

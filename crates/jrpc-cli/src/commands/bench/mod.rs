@@ -222,9 +222,9 @@ pub fn run(args: BenchArgs) -> CliResult {
     };
     let summary = Summary::new(&shape, &target, stats, elapsed, interrupted);
     if args.json {
-        println!("{}", summary.to_json());
+        crate::outln!("{}", summary.to_json());
     } else {
-        print!("{}", summary.to_table());
+        crate::out!("{}", summary.to_table());
     }
     if summary.requests == 0 && summary.transport_errors > 0 {
         let why = summary.first_transport_error.clone().unwrap_or_default();

@@ -139,8 +139,10 @@ pub struct Checked {
 pub fn check_all(input: &str, expect: Expect) -> Vec<Checked> {
     let mut out = Vec::new();
     let mut pos = 0;
+    let mut lines = Lines::new(input);
     while pos < input.len() {
         let rest = &input[pos..];
+        let rest_line = lines.line_of(pos);
         let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
         loop {
             let before = stream.byte_offset();
@@ -151,23 +153,23 @@ pub fn check_all(input: &str, expect: Expect) -> Vec<Checked> {
                     break;
                 }
                 Some(Ok(raw)) => out.push(Checked {
-                    line: line_of(input, pos + start),
+                    line: lines.line_of(pos + start),
                     verdict: check_value(raw, expect),
                 }),
                 Some(Err(error)) => {
                     let mut verdict = Verdict::new(Kind::ParseError);
                     // serde_json's line is relative to `rest`; make it absolute.
-                    let error_line = line_of(input, pos) + error.line().saturating_sub(1);
+                    let error_line = rest_line + error.line().saturating_sub(1);
                     verdict.add(&JSON_PARSE, "", format!(
                         "not valid JSON: {} at line {error_line} column {} (a server answers -32700 Parse error, spec 5.1)",
                         error_message(&error),
                         error.column()
                     ));
                     out.push(Checked {
-                        line: line_of(input, pos + start),
+                        line: lines.line_of(pos + start),
                         verdict,
                     });
-                    pos = start_of_line_after(input, error_line);
+                    pos += start_of_line_after(rest, error.line());
                     break;
                 }
             }
@@ -715,13 +717,35 @@ fn leading_whitespace(text: &str) -> usize {
     text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len()
 }
 
-/// 1-based line of a byte offset.
-fn line_of(input: &str, offset: usize) -> usize {
-    input.as_bytes()[..offset.min(input.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// 1-based lines of byte offsets, asked for in increasing order: each question counts only the
+/// line breaks since the last one, so judging many messages stays linear in the input.
+struct Lines<'a> {
+    input: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(input: &'a str) -> Self {
+        Lines {
+            input: input.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.input.len());
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += self.input[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// Byte offset where the line after `line` (1-based) starts, or the end.

@@ -82,9 +82,9 @@ fn expect_parser() -> impl TypedValueParser<Value = Expect> {
 pub fn run(args: &CheckArgs) -> CliResult {
     if args.list_rules {
         if args.json {
-            println!("{}", render::rules_json(rules::RULES));
+            crate::outln!("{}", render::rules_json(rules::RULES));
         } else {
-            print!("{}", render::rules_text(rules::RULES));
+            crate::out!("{}", render::rules_text(rules::RULES));
         }
         return Ok(Status::Ok);
     }
@@ -121,10 +121,10 @@ pub fn run(args: &CheckArgs) -> CliResult {
     }
     if !args.quiet {
         if args.json {
-            println!("{}", serde_json::Value::Array(json_items));
+            crate::outln!("{}", serde_json::Value::Array(json_items));
         } else {
-            print!("{report}");
-            println!("{}", render::summary_line(total, invalid, warnings));
+            crate::out!("{report}");
+            crate::outln!("{}", render::summary_line(total, invalid, warnings));
         }
     }
     Ok(if invalid == 0 { Status::Ok } else { Status::Invalid })

@@ -120,28 +120,31 @@ impl Report {
 
     pub fn print(&self, json: bool) {
         if json {
-            println!("{}", serde_json::to_string(self).unwrap_or_default());
+            crate::outln!("{}", serde_json::to_string(self).unwrap_or_default());
             return;
         }
-        println!("jrpc conform {} over {}", self.target, self.transport);
+        crate::outln!("jrpc conform {} over {}", self.target, self.transport);
         let width = self.rules.iter().map(|rule| rule.rule.len()).max().unwrap_or(0);
         for rule in &self.rules {
             let verdict = match rule.verdict {
                 "fail" => "FAIL",
                 other => other,
             };
-            println!(
+            crate::outln!(
                 "  {verdict:<4}  {:<width$}  {:<7} {:<6}  {}",
-                rule.rule, rule.section, rule.level, rule.title
+                rule.rule,
+                rule.section,
+                rule.level,
+                rule.title
             );
             if let (Some(sent), Some(expected), Some(got)) = (&rule.sent, &rule.expected, &rule.got) {
                 for (index, line) in sent.lines().enumerate() {
-                    println!("        {} {line}", if index == 0 { "-->" } else { "   " });
+                    crate::outln!("        {} {line}", if index == 0 { "-->" } else { "   " });
                 }
-                println!("        expected {expected}");
-                println!("             got {got}");
+                crate::outln!("        expected {expected}");
+                crate::outln!("             got {got}");
             }
         }
-        println!("{}", self.summary_line());
+        crate::outln!("{}", self.summary_line());
     }
 }
