@@ -99,6 +99,13 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     let url = format!("http://{}{}", running.http.local_addr(), randomd::RPC_PATH);
     println!("randomd: RANDOM.ORG Release 1 API on {url}");
     println!("  web page:     http://{}/", running.http.local_addr());
+    match &running.admin {
+        Some(admin) => println!(
+            "  admin:        http://{}/metrics, /healthz, /readyz",
+            admin.local_addr()
+        ),
+        None => println!("  admin:        off"),
+    }
     println!("  entropy:      {}", running.app.entropy.source_name());
     println!("  database:     {}", settings.database);
     let generated = if running.generated_signing_key {
@@ -128,6 +135,9 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     jrpc::transport::shutdown_signal().await;
     tracing::info!("shutting down: finishing calls in flight");
     running.http.shutdown().await;
+    if let Some(admin) = running.admin {
+        admin.shutdown().await;
+    }
     Ok(())
 }
 
