@@ -183,7 +183,7 @@ impl Settings {
                     .unwrap_or(DEFAULT_ADMIN_LISTEN),
             )?,
         };
-        if settings.admin_listen == Some(settings.listen) {
+        if settings.listen.port() != 0 && settings.admin_listen == Some(settings.listen) {
             return Err(format!(
                 "admin_listen and listen are both {}: the admin endpoints never share the public port",
                 settings.listen

@@ -253,3 +253,48 @@ async fn readiness_follows_postgres_going_away_and_coming_back() {
         )
         .await;
 }
+
+/// `randomd --listen ADDR` (no `serve` word) with `--log-format json`: it serves, prints its admin
+/// address, every log line is a JSON object with a level and a message, and the API key it
+/// printed never appears in a log line.
+#[test]
+fn serves_without_the_serve_word_and_logs_json_without_keys() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = common::randomd_command()
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--signing-key")
+        .arg(common::shared_signing_key())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("randomd starts");
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut key = None;
+    let mut admin = None;
+    for line in stdout.lines() {
+        let line = line.expect("line");
+        if let Some(rest) = line.split("development API key (created now, shown only this once): ").nth(1) {
+            key = Some(rest.trim().to_owned());
+        }
+        if let Some(rest) = line.trim().strip_prefix("admin:        http://") {
+            admin = rest.split('/').next().map(str::to_owned);
+        }
+        if line.starts_with("try:") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("exits");
+    let key = key.expect("a development key was printed");
+    assert!(admin.is_some(), "the admin address was printed");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(value["level"].is_string() && value["fields"].is_object(), "{line}");
+        assert!(!line.contains(&key), "the API key is in a log line: {line}");
+    }
+}
