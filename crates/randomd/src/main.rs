@@ -30,7 +30,13 @@ struct Cli {
     storage: StorageArgs,
     /// Log lines as JSON objects (one per line) or as text; which lines is RUST_LOG's filter
     /// (e.g. `info`, `randomd=debug,jrpc=info`) [default: text]
-    #[arg(long, global = true, env = "RANDOMD_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "RANDOMD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     log_format: LogFormat,
     /// The serve flags, also accepted without the `serve` word (`randomd --listen ADDR`).
     #[command(flatten)]

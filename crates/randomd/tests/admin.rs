@@ -262,7 +262,14 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("temp dir");
     let mut child = common::randomd_command()
-        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
         .arg("--data-dir")
         .arg(dir.path())
         .arg("--signing-key")
@@ -277,7 +284,10 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
     let mut admin = None;
     for line in stdout.lines() {
         let line = line.expect("line");
-        if let Some(rest) = line.split("development API key (created now, shown only this once): ").nth(1) {
+        if let Some(rest) = line
+            .split("development API key (created now, shown only this once): ")
+            .nth(1)
+        {
             key = Some(rest.trim().to_owned());
         }
         if let Some(rest) = line.trim().strip_prefix("admin:        http://") {
@@ -294,7 +304,10 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
     let logs = String::from_utf8_lossy(&output.stderr);
     for line in logs.lines().filter(|l| !l.trim().is_empty()) {
         let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        assert!(value["level"].is_string() && value["fields"].is_object(), "{line}");
+        assert!(
+            value["level"].is_string() && value["fields"].is_object(),
+            "{line}"
+        );
         assert!(!line.contains(&key), "the API key is in a log line: {line}");
     }
 }
