@@ -43,10 +43,11 @@ if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
   apt-get install -y -qq nginx >/dev/null
 fi
 python3 -m pip install --quiet --disable-pip-version-check \
-  'rdoclient==1.0.1' requests cryptography 'jsonrpcclient==4.0.3' websockets 'jsonrpcserver==5.0.9'
+  'rdoclient==1.0.1' requests cryptography 'jsonrpcclient==4.0.3' websockets 'jsonrpcserver==5.0.9' \
+  prometheus_client
 # rdoclient 1.0 is Python 2 code: import it the way the test's shim does.
 python3 -c 'import sys, queue; sys.modules["Queue"] = queue
-import rdoclient, requests, cryptography, jsonrpcclient, websockets, jsonrpcserver'
+import rdoclient, requests, cryptography, jsonrpcclient, websockets, jsonrpcserver, prometheus_client'
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
 # The servers `jrpc conform` judges in crates/jrpc-cli/tests/conform.rs: jayson and json-rpc-2.0.
 (cd crates/jrpc-cli/tests/peers && npm install --no-audit --no-fund --silent)

@@ -12,7 +12,9 @@
 # Environment: DURATION (default 10s), WARMUP (default 2s, 0 to skip), CONNECTIONS (default 32),
 # ROUNDS (default 3: every server and scenario is run ROUNDS times, interleaved; the median and
 # the best requests/s are reported with every round's figure, as a shared VM is noisy: use 5),
-# PORT_BASE (default 18545), NO_PIN, SKIP_BUILD=1 to reuse target/release binaries.
+# PORT_BASE (default 18545), NO_PIN, SKIP_BUILD=1 to reuse target/release binaries (or
+# $CARGO_TARGET_DIR/release), METRICS_ONLY=1 to run only jrpc with and without its MetricsLayer
+# (single calls; builds spec-server only).
 #
 # Usage: bash crates/bench/http-bench.sh
 set -euo pipefail
@@ -20,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
 BENCH_DIR=$ROOT/crates/bench
-BIN=$ROOT/target/release
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -47,9 +49,15 @@ fi
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
   echo "== building release binaries"
-  cargo build --release -p spec-server -p jrpc-bench --bins
+  if [[ -n ${METRICS_ONLY:-} ]]; then
+    cargo build --release -p spec-server
+  else
+    cargo build --release -p spec-server -p jrpc-bench --bins
+  fi
 fi
-for binary in spec-server jsonrpsee-server hyper-fixed; do
+BINARIES=(spec-server jsonrpsee-server hyper-fixed)
+[[ -n ${METRICS_ONLY:-} ]] && BINARIES=(spec-server)
+for binary in "${BINARIES[@]}"; do
   [[ -x $BIN/$binary ]] || { echo "error: $BIN/$binary is missing" >&2; exit 1; }
 done
 
@@ -149,8 +157,15 @@ for round in $(seq 1 "$ROUNDS"); do
   validate jrpc "http://127.0.0.1:$port/" 1
   validate jrpc "http://127.0.0.1:$port/" 100
   load jrpc single "http://127.0.0.1:$port/"
-  load jrpc batch100 "http://127.0.0.1:$port/"
+  [[ -n ${METRICS_ONLY:-} ]] || load jrpc batch100 "http://127.0.0.1:$port/"
   stop
+
+  echo "== round $round: jrpc with MetricsLayer (spec-server --metrics) on port $port"
+  start jrpc+metrics "$port" "$BIN/spec-server" --listen "127.0.0.1:$port" --metrics
+  validate jrpc+metrics "http://127.0.0.1:$port/" 1
+  load jrpc+metrics single "http://127.0.0.1:$port/"
+  stop
+  [[ -z ${METRICS_ONLY:-} ]] || continue
 
   port=$((PORT_BASE + 1))
   echo "== round $round: jsonrpsee (jsonrpsee-server) on port $port"
@@ -177,7 +192,7 @@ echo
 echo "== results: requests/s over $ROUNDS round(s) (wrk -t$THREADS -c$CONNECTIONS -d$DURATION; pinning: $PINNING)"
 printf '%-10s %-10s %12s %12s %14s   %s\n' scenario server median best "median calls/s" "all rounds"
 for scenario in single batch100; do
-  for name in jrpc jsonrpsee hyper; do
+  for name in jrpc jrpc+metrics jsonrpsee hyper; do
     key=$name/$scenario
     [[ -n ${RPS[$key]:-} ]] || continue
     MEDIAN[$key]=$(median "${RUNS[$key]}")
@@ -199,13 +214,20 @@ per_round() {
   echo "median $(median "$ratios") of: $ratios"
 }
 
+if [[ -n ${METRICS_ONLY:-} ]]; then
+  echo
+  echo "per-round ratio: single: jrpc+metrics/jrpc $(per_round jrpc+metrics/single jrpc/single)  [>= 0.97]"
+  exit 0
+fi
 echo
 echo "per-round ratios:"
 echo "  single:   jrpc/jsonrpsee $(per_round jrpc/single jsonrpsee/single)"
 echo "  single:   jrpc/hyper     $(per_round jrpc/single hyper/single)"
+echo "  single:   jrpc+metrics/jrpc $(per_round jrpc+metrics/single jrpc/single)"
 echo "  batch100: jrpc/jsonrpsee $(per_round jrpc/batch100 jsonrpsee/batch100)"
 echo
 echo "ratios of medians (of bests) [target]:"
 echo "  single:   jrpc/jsonrpsee = $(ratio "${MEDIAN[jrpc/single]}" "${MEDIAN[jsonrpsee/single]}") ($(ratio "${RPS[jrpc/single]}" "${RPS[jsonrpsee/single]}"))  [>= 1.2]"
+echo "  single:   jrpc+metrics/jrpc = $(ratio "${MEDIAN[jrpc+metrics/single]}" "${MEDIAN[jrpc/single]}")  [>= 0.97]"
 echo "  single:   jrpc/hyper     = $(ratio "${MEDIAN[jrpc/single]}" "${MEDIAN[hyper/single]}") ($(ratio "${RPS[jrpc/single]}" "${RPS[hyper/single]}"))  [>= 0.9]"
 echo "  batch100: jrpc/jsonrpsee = $(ratio "${MEDIAN[jrpc/batch100]}" "${MEDIAN[jsonrpsee/batch100]}") ($(ratio "${RPS[jrpc/batch100]}" "${RPS[jsonrpsee/batch100]}"))  [>= 2.0]"

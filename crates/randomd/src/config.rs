@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// address [default: 64]
     #[arg(long, env = "RANDOMD_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
     pub max_connections_per_address: Option<usize>,
+    /// Address of the admin listener (/metrics, /healthz, /readyz), or `off`; keep it off the
+    /// public network [default: 127.0.0.1:9090]
+    #[arg(long, env = "RANDOMD_ADMIN_LISTEN", value_name = "ADDR:PORT|off")]
+    pub admin_listen: Option<String>,
 }
 
 /// The optional settings file.
@@ -88,6 +92,7 @@ struct FileSettings {
     durability: Option<Durability>,
     database_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
+    admin_listen: Option<String>,
 }
 
 /// The settings in force.
@@ -105,6 +110,21 @@ pub struct Settings {
     pub database_connections: usize,
     /// Connections served at once from one client address; 0: no limit.
     pub max_connections_per_address: usize,
+    /// The admin listener's address; `None`: no admin listener.
+    pub admin_listen: Option<SocketAddr>,
+}
+
+/// The admin listener's address unless told otherwise.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9090";
+
+/// `off`, or an address.
+fn parse_admin_listen(text: &str) -> Result<Option<SocketAddr>, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| format!("admin_listen: expected ADDR:PORT or \"off\", got {text:?}"))
 }
 
 impl Settings {
@@ -155,7 +175,20 @@ impl Settings {
                 .max_connections_per_address
                 .or(file.max_connections_per_address)
                 .unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+            admin_listen: parse_admin_listen(
+                serve
+                    .admin_listen
+                    .as_deref()
+                    .or(file.admin_listen.as_deref())
+                    .unwrap_or(DEFAULT_ADMIN_LISTEN),
+            )?,
         };
+        if settings.listen.port() != 0 && settings.admin_listen == Some(settings.listen) {
+            return Err(format!(
+                "admin_listen and listen are both {}: the admin endpoints never share the public port",
+                settings.listen
+            ));
+        }
         if settings.daily_bits < 0 || settings.daily_requests < 0 {
             return Err("daily allowances cannot be negative".into());
         }

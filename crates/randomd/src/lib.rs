@@ -16,6 +16,7 @@
 //!
 //! The HTTP transport and the JSON-RPC server are jrpc's; this file wires them to the layers.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod ordered_json;
 pub mod quota;
 pub mod signing;
 pub mod store;
+pub mod telemetry;
 
 use std::sync::Arc;
 
@@ -51,6 +53,10 @@ pub struct Running {
     pub new_development_key: Option<String>,
     /// True if this start generated the signing key.
     pub generated_signing_key: bool,
+    /// The admin listener (`/metrics`, `/healthz`, `/readyz`), unless turned off.
+    pub admin: Option<admin::Admin>,
+    /// Every metric: jrpc's per-call ones and randomd's own.
+    pub metrics: jrpc::server::metrics::Metrics,
 }
 
 /// Opens the store, the entropy source and the signing key, and starts serving.
@@ -90,12 +96,16 @@ pub async fn start_with_source(
         clock,
         advisory_delay_ms: settings.advisory_delay_ms,
         keys: Default::default(),
+        telemetry: Default::default(),
     });
+    let metrics = jrpc::server::metrics::Metrics::new();
+    metrics.register(|registry| app.telemetry.register(registry));
     let limits = jrpc::Limits {
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()
     };
     let server = jrpc::Server::builder()
+        .layer(metrics.layer())
         .limits(limits)
         .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {
@@ -112,11 +122,20 @@ pub async fn start_with_source(
     let http = HttpServer::bind(settings.listen, server, config)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let admin = match settings.admin_listen {
+        Some(addr) => {
+            let render = metrics.clone();
+            Some(admin::Admin::bind(addr, Arc::clone(&app), Arc::new(move || render.render())).await?)
+        }
+        None => None,
+    };
     Ok(Running {
         http,
         app,
         new_development_key,
         generated_signing_key,
+        admin,
+        metrics,
     })
 }
 

@@ -28,8 +28,27 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(flatten)]
     storage: StorageArgs,
+    /// Log lines as JSON objects (one per line) or as text; which lines is RUST_LOG's filter
+    /// (e.g. `info`, `randomd=debug,jrpc=info`) [default: text]
+    #[arg(
+        long,
+        global = true,
+        env = "RANDOMD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    /// The serve flags, also accepted without the `serve` word (`randomd --listen ADDR`).
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,13 +92,16 @@ enum KeysAction {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
     let outcome = match cli.command {
-        None => serve(&cli.storage, &ServeArgs::default()).await,
+        None => serve(&cli.storage, &cli.serve).await,
         Some(Command::Serve(args)) => serve(&cli.storage, &args).await,
         Some(Command::Keys { action }) => keys(&cli.storage, action).await,
         Some(Command::Pubkey) => pubkey(&cli.storage).await,
@@ -99,6 +121,13 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     let url = format!("http://{}{}", running.http.local_addr(), randomd::RPC_PATH);
     println!("randomd: RANDOM.ORG Release 1 API on {url}");
     println!("  web page:     http://{}/", running.http.local_addr());
+    match &running.admin {
+        Some(admin) => println!(
+            "  admin:        http://{}/metrics, /healthz, /readyz",
+            admin.local_addr()
+        ),
+        None => println!("  admin:        off"),
+    }
     println!("  entropy:      {}", running.app.entropy.source_name());
     println!("  database:     {}", settings.database);
     let generated = if running.generated_signing_key {
@@ -128,6 +157,9 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     jrpc::transport::shutdown_signal().await;
     tracing::info!("shutting down: finishing calls in flight");
     running.http.shutdown().await;
+    if let Some(admin) = running.admin {
+        admin.shutdown().await;
+    }
     Ok(())
 }
 

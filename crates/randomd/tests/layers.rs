@@ -110,6 +110,7 @@ fn each_layer_uses_only_the_layers_below_it() {
         ("entropy", &[]),
         ("ordered_json", &[]),
         ("signing", &[]),
+        ("telemetry", &[]),
         ("domain", &["entropy"]),
         ("keys", &["domain"]),
         ("quota", &["keys"]),
@@ -117,8 +118,19 @@ fn each_layer_uses_only_the_layers_below_it() {
         ("config", &["entropy", "store"]),
         (
             "app",
-            &["clock", "domain", "entropy", "keys", "quota", "signing", "store"],
+            &[
+                "clock",
+                "domain",
+                "entropy",
+                "keys",
+                "quota",
+                "signing",
+                "store",
+                "telemetry",
+            ],
         ),
+        // The admin listener reads the app's state for /readyz and /metrics; it serves no API.
+        ("admin", &["app", "clock", "keys", "store", "telemetry"]),
         ("api", &["app", "clock", "domain", "ordered_json", "quota"]),
     ];
     for (module, uses) in &graph {

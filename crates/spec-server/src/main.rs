@@ -45,6 +45,9 @@ struct Args {
     /// Answer JSON-RPC 1.0 requests (no "jsonrpc" member) in 1.0 form.
     #[arg(long)]
     accept_v1: bool,
+    /// Count calls with jrpc's MetricsLayer (for measuring its cost; the counts are not served).
+    #[arg(long)]
+    metrics: bool,
 }
 
 /// `--framing newline|content-length`, read into the library's [`Framing`].
@@ -72,6 +75,9 @@ async fn main() -> ExitCode {
     }
     let build = |discover: jrpc::server::Discover| {
         jrpc::Server::builder()
+            .layer(tower::util::option_layer(
+                args.metrics.then(jrpc::server::metrics::MetricsLayer::new),
+            ))
             .accept_v1(args.accept_v1)
             .discover(discover)
             .build(spec_server::methods())

@@ -38,8 +38,28 @@ where
 
     /// Answers one message, giving every call of it a copy of `extensions` (peer address, ...).
     pub async fn handle_with(&self, message: &[u8], extensions: http::Extensions) -> Option<Vec<u8>> {
+        if self.options.observers.is_empty() {
+            return self.answer(message, extensions).await;
+        }
+        let reply = self.answer(message, extensions).await;
+        let sent = reply.as_ref().map_or(0, Vec::len);
+        for observer in self.options.observers.iter() {
+            observer.reply(sent);
+        }
+        reply
+    }
+
+    /// Tells the observers, if any, of a message that arrived.
+    fn observe_message(&self, bytes: usize, batch_len: Option<usize>) {
+        for observer in self.options.observers.iter() {
+            observer.message(bytes, batch_len);
+        }
+    }
+
+    async fn answer(&self, message: &[u8], extensions: http::Extensions) -> Option<Vec<u8>> {
         let limits = &self.options.limits;
         if message.len() > limits.max_request_bytes {
+            self.observe_message(message.len(), None);
             let error = ErrorObject::standard(ErrorCode::InvalidRequest).with_data(format!(
                 "request of {} bytes exceeds the limit of {}",
                 message.len(),
@@ -48,19 +68,25 @@ where
             return Some(Reply::error(NULL_ID, Version::V2, &error).into_bytes());
         }
         let Ok(text) = std::str::from_utf8(message) else {
+            self.observe_message(message.len(), None);
             return Some(Reply::error(NULL_ID, Version::V2, &ErrorCode::ParseError.into()).into_bytes());
         };
         let text: Arc<str> = Arc::from(text);
         match wire::parse_incoming(&text, &self.options.parse) {
             Err(rejected) => {
+                self.observe_message(message.len(), None);
                 tracing::debug!(reason = %rejected, "message rejected");
                 Some(Reply::error(NULL_ID, Version::V2, &rejected.error()).into_bytes())
             }
-            Ok(Incoming::Single(request)) => match self.prepare(&text, request, extensions) {
-                Ok(call) => self.run(&text, call).await.map(Reply::into_bytes),
-                Err(reply) => Some(reply.into_bytes()),
-            },
+            Ok(Incoming::Single(request)) => {
+                self.observe_message(message.len(), None);
+                match self.prepare(&text, request, extensions) {
+                    Ok(call) => self.run(&text, call).await.map(Reply::into_bytes),
+                    Err(reply) => Some(reply.into_bytes()),
+                }
+            }
             Ok(Incoming::Batch(requests)) => {
+                self.observe_message(message.len(), Some(requests.len()));
                 let mut out = Vec::with_capacity(requests.len() * 48 + 2);
                 out.push(b'[');
                 let mut calls = Vec::with_capacity(requests.len());

@@ -7,6 +7,9 @@ mod dispatch;
 mod extract;
 mod handler;
 mod limits;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+mod observe;
 mod params;
 mod registry;
 
@@ -56,6 +59,8 @@ impl<S> CallService for S where
 pub(crate) struct ServerOptions {
     pub(crate) limits: Limits,
     pub(crate) parse: ParseOptions,
+    /// Who hears of messages and connections (`observe.rs`); empty unless a layer asked.
+    pub(crate) observers: Box<[Arc<dyn observe::Observe>]>,
 }
 
 /// A JSON-RPC server: answers messages with the per-call service `S` (methods plus middleware).
@@ -88,6 +93,12 @@ impl<S> Server<S> {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.options.limits
+    }
+
+    /// Counts a connection of `transport` as open for the observing layers until the guard drops.
+    #[cfg_attr(not(any(feature = "http", feature = "stream")), allow(dead_code))]
+    pub(crate) fn open_connection(&self, transport: &'static str) -> Option<impl Send + Sync + 'static> {
+        observe::OpenConnection::new(&self.options.observers, transport)
     }
 }
 
@@ -138,9 +149,15 @@ impl<L> ServerBuilder<L> {
         if let Some(discover) = &self.discover {
             methods.serve_discovery(discover);
         }
+        let names = methods.names().into_iter().map(Box::from).collect();
+        let service = methods.into_service();
+        let layer = self.layer;
+        let (service, observers) = observe::building(names, || layer.layer(service));
+        let mut options = self.options;
+        options.observers = observers.into();
         Server {
-            service: self.layer.layer(methods.into_service()),
-            options: Arc::new(self.options),
+            service,
+            options: Arc::new(options),
         }
     }
 }

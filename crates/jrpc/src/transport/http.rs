@@ -547,8 +547,10 @@ fn serve_connection<S>(
     let slot = Arc::new(slot);
     let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot));
     let watcher = graceful.watcher();
+    let open = service.server.open_connection("http");
     tokio::spawn(async move {
         let _slot = slot;
+        let _open = open;
         let stream = match tls {
             None => Either::Left(stream),
             Some(tls) => match tokio::time::timeout(stall_period, tls.accept(stream)).await {

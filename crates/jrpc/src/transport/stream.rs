@@ -64,6 +64,7 @@ pub async fn serve_io<S, R, W>(
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let (incoming, outgoing) = framed(reader, writer, &server, config);
+    let _open = server.open_connection("stream");
     connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
 }
 

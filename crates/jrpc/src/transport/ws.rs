@@ -73,6 +73,7 @@ pub(crate) async fn serve<S>(
     let config = socket_config(max_message);
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     let (incoming, outgoing) = frames(socket);
+    let _open = server.open_connection("ws");
     connection::serve(incoming, outgoing, server, limits, shutdown).await;
 }
 

@@ -13,12 +13,41 @@ use time::OffsetDateTime;
 
 pub use self::error::AppError;
 use crate::clock::{day_of, Clock};
-use crate::domain::{Generate, RandomStream, Values};
+use crate::domain::{Generate, Kind, RandomStream, Values};
 use crate::entropy::{Entropy, EntropyError};
 use crate::keys::{self, KeyHash};
 use crate::quota::{CachedKey, Charge, Charged, KeyCache, Refusal};
 use crate::signing::Signer;
 use crate::store::{KeyRecord, KeyStatus, Store, StoreError};
+use crate::telemetry::Telemetry;
+
+/// The JSON-RPC method a generation request came through, as a metric's label (from a fixed set).
+fn method_name(kind: Kind, signed: bool) -> &'static str {
+    match (kind, signed) {
+        (Kind::Integers, false) => "generateIntegers",
+        (Kind::Integers, true) => "generateSignedIntegers",
+        (Kind::DecimalFractions, false) => "generateDecimalFractions",
+        (Kind::DecimalFractions, true) => "generateSignedDecimalFractions",
+        (Kind::Gaussians, false) => "generateGaussians",
+        (Kind::Gaussians, true) => "generateSignedGaussians",
+        (Kind::Strings, false) => "generateStrings",
+        (Kind::Strings, true) => "generateSignedStrings",
+        (Kind::Uuids, false) => "generateUUIDs",
+        (Kind::Uuids, true) => "generateSignedUUIDs",
+        (Kind::Blobs, false) => "generateBlobs",
+        (Kind::Blobs, true) => "generateSignedBlobs",
+    }
+}
+
+/// RANDOM.ORG's code of a refusal, as a metric's label.
+fn refusal_code(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::NoSuchKey => "400",
+        Refusal::NotRunning => "401",
+        Refusal::OutOfRequests { .. } => "402",
+        Refusal::OutOfBits { .. } => "403",
+    }
+}
 
 /// Requests that draw more bits than this are generated on the blocking pool.
 const INLINE_BITS: i64 = 64 * 1024;
@@ -33,6 +62,8 @@ pub struct App {
     pub advisory_delay_ms: u64,
     /// Keys as last seen, so that a busy key's calls skip the store's lookup.
     pub keys: KeyCache,
+    /// What the admin listener's `/metrics` reports of the service's own work.
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl std::fmt::Debug for App {
@@ -92,12 +123,30 @@ impl App {
         request: &Generate,
         signed: bool,
     ) -> Result<Generated, AppError> {
+        let generated = self.generate_unrecorded(api_key, request, signed).await;
+        match &generated {
+            Ok(done) => self
+                .telemetry
+                .billed(method_name(request.kind(), signed), done.bits),
+            Err(AppError::Refused(refusal)) => self.telemetry.refused(refusal_code(refusal)),
+            Err(_) => {}
+        }
+        generated
+    }
+
+    async fn generate_unrecorded(
+        &self,
+        api_key: &str,
+        request: &Generate,
+        signed: bool,
+    ) -> Result<Generated, AppError> {
         let bits = request.bits();
         let day = day_of(self.clock.now());
         let hash = keys::storage_hash(api_key);
         let key = self.spendable_key(&hash, day, bits).await?;
 
         let values = self.draw(request, bits).await?;
+        let started = std::time::Instant::now();
         let outcome = self
             .store
             .charge(Charge {
@@ -108,6 +157,9 @@ impl App {
             })
             .await
             .map_err(store_failed)?;
+        self.telemetry
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
         self.keys.charged(&hash, day, outcome.as_ref());
         let charged = outcome?;
         Ok(Generated {
@@ -123,10 +175,16 @@ impl App {
     /// blocking pool: RSA-4096 takes milliseconds.
     pub async fn sign(&self, message: Vec<u8>) -> Result<String, AppError> {
         let signer = Arc::clone(&self.signer);
-        tokio::task::spawn_blocking(move || signer.sign(&message))
-            .await
-            .map_err(task_failed)?
-            .map_err(AppError::Internal)
+        let telemetry = Arc::clone(&self.telemetry);
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let signature = signer.sign(&message);
+            telemetry.signing_seconds.observe(started.elapsed().as_secs_f64());
+            signature
+        })
+        .await
+        .map_err(task_failed)?
+        .map_err(AppError::Internal)
     }
 
     /// True if `signature` (base64) is this service's signature of `message`.

@@ -128,6 +128,8 @@ struct State {
     /// Tested bytes; those before `reserve_used` have been handed out and are never served again.
     reserve: Box<[u8; RESERVE_BYTES]>,
     reserve_used: usize,
+    /// Bytes read from the source since start.
+    drawn: u64,
 }
 
 impl State {
@@ -135,6 +137,7 @@ impl State {
     /// caller has checked that no earlier failure did.
     fn draw(&mut self, name: &'static str, buffer: &mut [u8]) -> Result<(), EntropyError> {
         self.source.fill(buffer)?;
+        self.drawn += buffer.len() as u64;
         if let Err(failure) = self.tests.check(buffer) {
             tracing::error!(source = name, %failure, "entropy health test failed; refusing to serve");
             self.failure = Some(failure.to_string());
@@ -162,6 +165,7 @@ impl Entropy {
                 failure: None,
                 reserve: Box::new([0; RESERVE_BYTES]),
                 reserve_used: RESERVE_BYTES,
+                drawn: 0,
             }),
         }
     }
@@ -192,6 +196,14 @@ impl Entropy {
         buffer.copy_from_slice(&state.reserve[start..start + buffer.len()]);
         state.reserve_used += buffer.len();
         Ok(())
+    }
+
+    /// Bytes read from the source since start (each passed through the health tests).
+    pub fn bytes_drawn(&self) -> u64 {
+        self.state
+            .lock()
+            .map(|state| state.drawn)
+            .unwrap_or_else(|poisoned| poisoned.into_inner().drawn)
     }
 
     /// True until a health test has failed.

@@ -29,6 +29,8 @@ pub fn randomd_command() -> Command {
             command.env_remove(name);
         }
     }
+    // Tests run side by side: none may take the admin listener's fixed default port.
+    command.env("RANDOMD_ADMIN_LISTEN", "off");
     command
 }
 
@@ -66,6 +68,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         durability: randomd::store::Durability::PowerLoss,
         database_connections: 4,
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+        admin_listen: None,
     }
 }
 
