@@ -97,6 +97,7 @@ pub async fn start_with_source(
     };
     let server = jrpc::Server::builder()
         .limits(limits)
+        .discover(api::release1::discover())
         .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {
         path: api::Release::One.path().to_owned(),
