@@ -36,15 +36,29 @@ fn discover_lists_the_methods_with_their_params_or_prints_the_document() {
     let run = jrpc(&["discover", &url], None);
     assert_eq!(run.status, 0, "{run:?}");
     assert!(run.stdout.starts_with("spec-server "), "{}", run.stdout);
-    assert!(run.stdout.contains("subtract(minuend, subtrahend)\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("    Subtracts the subtrahend from the minuend.\n"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("    minuend: number, required - The number to subtract from.\n"),
+        run.stdout.contains("subtract(minuend, subtrahend)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("    Subtracts the subtrahend from the minuend.\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("    minuend: number, required - The number to subtract from.\n"),
         "{}",
         run.stdout
     );
     assert!(run.stdout.contains("    -> data: array"), "{}", run.stdout);
-    assert!(run.stdout.contains("    errors: -32602 Invalid params\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("    errors: -32602 Invalid params\n"),
+        "{}",
+        run.stdout
+    );
 
     let run = jrpc(&["discover", &url, "--json"], None);
     assert_eq!(run.status, 0, "{run:?}");
@@ -58,11 +72,24 @@ fn check_params_refuses_wrong_params_before_sending() {
     let (url, _runtime) = start();
     let run = jrpc(&["call", &url, "subtract", "42", "23", "--check-params"], None);
     assert_eq!((run.status, run.stdout.trim()), (0, "19"), "{run:?}");
-    let run = jrpc(&["call", &url, "subtract", "42", "--string", "x", "--check-params"], None);
+    let run = jrpc(
+        &["call", &url, "subtract", "42", "--string", "x", "--check-params"],
+        None,
+    );
     assert_error(&run, 2, "param 'minuend': expected number (got \"42\")");
     let run = jrpc(&["call", &url, "subtract", "minuend:=42", "--check-params"], None);
     assert_error(&run, 2, "param 'subtrahend' is required");
-    let run = jrpc(&["call", &url, "subtract", "minuend:=42", "other:=1", "--check-params"], None);
+    let run = jrpc(
+        &[
+            "call",
+            &url,
+            "subtract",
+            "minuend:=42",
+            "other:=1",
+            "--check-params",
+        ],
+        None,
+    );
     assert_error(&run, 2, "has no param 'other'");
     let run = jrpc(&["call", &url, "nope", "--check-params"], None);
     assert_error(&run, 2, "no method 'nope'");
@@ -112,19 +139,47 @@ fn discover_lists_randomd_methods_with_their_ranges() {
     let run = jrpc(&["discover", &url], None);
     assert_eq!(run.status, 0, "{run:?}");
     let out = &run.stdout;
-    assert!(out.contains("generateIntegers(apiKey, n, min, max, replacement, base)\n"), "{out}");
-    assert!(out.contains("    n: integer in [1, 10000], required - How many integers to generate.\n"), "{out}");
-    assert!(out.contains("    base: integer one of 2, 8, 10, 16, default 10 - "), "{out}");
+    assert!(
+        out.contains("generateIntegers(apiKey, n, min, max, replacement, base)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    n: integer in [1, 10000], required - How many integers to generate.\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    base: integer one of 2, 8, 10, 16, default 10 - "),
+        "{out}"
+    );
     assert!(out.contains("    replacement: boolean, default true - "), "{out}");
-    assert!(out.contains("    characters: string length [1, 80], required - "), "{out}");
-    assert!(out.contains("    format: string one of \"base64\", \"hex\", default \"base64\" - "), "{out}");
+    assert!(
+        out.contains("    characters: string length [1, 80], required - "),
+        "{out}"
+    );
+    assert!(
+        out.contains("    format: string one of \"base64\", \"hex\", default \"base64\" - "),
+        "{out}"
+    );
     assert!(out.contains("402 The operation requires {0} requests"), "{out}");
-    for method in ["generateSignedUUIDs", "getUsage", "verifySignature(random, signature)"] {
+    for method in [
+        "generateSignedUUIDs",
+        "getUsage",
+        "verifySignature(random, signature)",
+    ] {
         assert!(out.contains(method), "{method} in {out}");
     }
     // And --check-params refuses an out-of-range n before sending.
     let run = jrpc(
-        &["call", &url, "generateIntegers", "apiKey=x", "n:=0", "min:=1", "max:=6", "--check-params"],
+        &[
+            "call",
+            &url,
+            "generateIntegers",
+            "apiKey=x",
+            "n:=0",
+            "min:=1",
+            "max:=6",
+            "--check-params",
+        ],
         None,
     );
     assert_error(&run, 2, "param 'n': must be at least 1 (got 0)");

@@ -142,7 +142,9 @@ fn method(function: &mut TraitItemFn) -> syn::Result<Method> {
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
         Some(FnArg::Receiver(receiver))
-            if receiver.reference.is_some() && receiver.mutability.is_none() && receiver.colon_token.is_none() => {}
+            if receiver.reference.is_some()
+                && receiver.mutability.is_none()
+                && receiver.colon_token.is_none() => {}
         _ => {
             return Err(syn::Error::new(
                 sig.span(),
@@ -365,14 +367,12 @@ fn server(input: &ItemTrait, methods: &[Method]) -> TokenStream2 {
     let vis = &input.vis;
     let api = &input.ident;
     let server = format_ident!("{}Server", input.ident);
-    let registrations = methods.iter().map(|method| registration(method));
+    let registrations = methods.iter().map(registration);
     let docs = methods.iter().map(method_docs);
     let has_subscriptions = methods.iter().any(|method| method.attrs.item.is_some());
-    let subscriptions = has_subscriptions
-        .then(|| quote!(let subscriptions = ::jrpc::subscription::Subscriptions::new();));
-    let doc = format!(
-        "The server side of [`{api}`]: its methods' registration and OpenRPC descriptions."
-    );
+    let subscriptions =
+        has_subscriptions.then(|| quote!(let subscriptions = ::jrpc::subscription::Subscriptions::new();));
+    let doc = format!("The server side of [`{api}`]: its methods' registration and OpenRPC descriptions.");
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy)]
@@ -499,7 +499,12 @@ fn method_docs(method: &Method) -> TokenStream2 {
              called with the id.",
             quote!(#item).to_string().replace(' ', ""),
             notification.value(),
-            method.attrs.unsubscribe.as_ref().map(LitStr::value).unwrap_or_default()
+            method
+                .attrs
+                .unsubscribe
+                .as_ref()
+                .map(LitStr::value)
+                .unwrap_or_default()
         );
         description = Some(match description {
             Some(text) => format!("{text}\n\n{note}"),

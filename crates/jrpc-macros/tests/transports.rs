@@ -65,7 +65,9 @@ impl Calc for Calculator {
     }
 
     fn count(&self, params: Params) -> Result<usize, ErrorObject> {
-        Ok(params.parse::<Option<Vec<serde_json::Value>>>()?.map_or(0, |values| values.len()))
+        Ok(params
+            .parse::<Option<Vec<serde_json::Value>>>()?
+            .map_or(0, |values| values.len()))
     }
 
     fn count_up(&self, sink: Sink<u64>, from: u64) -> Result<(), ErrorObject> {
@@ -88,35 +90,38 @@ fn server() -> Server {
 }
 
 async fn calls_work(client: &Client) {
-    assert_eq!(client.subtract(42, 23).await.unwrap(), 19);
-    let error = client.subtract(i64::MIN, 1).await.unwrap_err();
+    assert_eq!(client.subtract(42, 23).await.expect("ok"), 19);
+    let error = client.subtract(i64::MIN, 1).await.expect_err("an error");
     assert_eq!(error.remote_error().map(ErrorObject::code), Some(1), "{error}");
-    assert_eq!(client.greet("Ada".into(), None).await.unwrap(), "Hello, Ada!");
-    assert_eq!(client.greet("Ada".into(), Some("Hi".into())).await.unwrap(), "Hi, Ada!");
-    assert_eq!(client.count([1, 2, 3]).await.unwrap(), 3);
-    let before = client.memory().await.unwrap();
-    client.remember(5).await.unwrap();
+    assert_eq!(client.greet("Ada".into(), None).await.expect("ok"), "Hello, Ada!");
+    assert_eq!(
+        client.greet("Ada".into(), Some("Hi".into())).await.expect("ok"),
+        "Hi, Ada!"
+    );
+    assert_eq!(client.count([1, 2, 3]).await.expect("ok"), 3);
+    let before = client.memory().await.expect("ok");
+    client.remember(5).await.expect("ok");
     // A notification has no answer; the next call on the same connection sees its effect (HTTP:
     // the notification's POST returned once the server ran it).
-    let mut after = client.memory().await.unwrap();
+    let mut after = client.memory().await.expect("ok");
     for _ in 0..100 {
         if after == before + 5 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        after = client.memory().await.unwrap();
+        after = client.memory().await.expect("ok");
     }
     assert_eq!(after, before + 5);
 }
 
 async fn subscription_works(client: &Client) {
-    let mut counted = client.count_up(7).await.unwrap();
+    let mut counted = client.count_up(7).await.expect("ok");
     let mut items = Vec::new();
     while items.len() < 3 {
         items.push(counted.next().await.expect("an item").expect("a number"));
     }
     assert_eq!(items, [7, 8, 9]);
-    let unsubscribed = counted.unsubscribe().await.unwrap();
+    let unsubscribed = counted.unsubscribe().await.expect("ok");
     assert_eq!(unsubscribed.get(), "true");
 }
 
@@ -128,11 +133,15 @@ async fn the_generated_client_calls_the_generated_server_over_http_websocket_and
     let tcp = StreamServer::bind_tcp("127.0.0.1:0", server(), StreamConfig::default())
         .await
         .expect("bind TCP");
-    let over_http = Client::connect(&format!("http://{}/", http.local_addr())).await.unwrap();
-    let over_ws = Client::connect(&format!("ws://{}/", http.local_addr())).await.unwrap();
+    let over_http = Client::connect(&format!("http://{}/", http.local_addr()))
+        .await
+        .expect("ok");
+    let over_ws = Client::connect(&format!("ws://{}/", http.local_addr()))
+        .await
+        .expect("ok");
     let over_tcp = Client::connect(&format!("tcp://{}", tcp.local_addr().expect("TCP")))
         .await
-        .unwrap();
+        .expect("ok");
     for client in [&over_http, &over_ws, &over_tcp] {
         calls_work(client).await;
     }
@@ -141,18 +150,25 @@ async fn the_generated_client_calls_the_generated_server_over_http_websocket_and
     // Over HTTP there is no connection to push items to: the client refuses to subscribe, and
     // the server answers a subscribe call made anyway with -32603.
     assert!(over_http.count_up(1).await.is_err());
-    let error = over_http.call::<_, String>("count_up", [1]).await.unwrap_err();
-    assert_eq!(error.remote_error().map(ErrorObject::code), Some(-32603), "{error}");
+    let error = over_http
+        .call::<_, String>("count_up", [1])
+        .await
+        .expect_err("an error");
+    assert_eq!(
+        error.remote_error().map(ErrorObject::code),
+        Some(-32603),
+        "{error}"
+    );
 }
 
 #[test]
 fn the_document_comes_from_the_doc_comments_and_the_types() {
     let methods = CalcServer::into_methods(Calculator::default());
-    let document = serde_json::to_value(methods.openrpc(&Discover::new("calc", "1.0.0"))).unwrap();
+    let document = serde_json::to_value(methods.openrpc(&Discover::new("calc", "1.0.0"))).expect("ok");
     let method = |name: &str| {
         document["methods"]
             .as_array()
-            .unwrap()
+            .expect("ok")
             .iter()
             .find(|method| method["name"] == name)
             .unwrap_or_else(|| panic!("no {name} in {document:#}"))
@@ -167,15 +183,32 @@ fn the_document_comes_from_the_doc_comments_and_the_types() {
     assert_eq!(subtract["result"]["schema"]["type"], "integer");
     let greet = method("greet");
     assert_eq!(greet["params"][1]["name"], "greeting");
-    assert_ne!(greet["params"][1]["required"], true, "an Option param is not required");
+    assert_ne!(
+        greet["params"][1]["required"], true,
+        "an Option param is not required"
+    );
     assert_eq!(method("calc.memory")["result"]["name"], "memory");
     assert_eq!(method("count")["paramStructure"], "by-position");
     let count_up = method("count_up");
     assert_eq!(count_up["result"]["name"], "subscription");
-    assert!(count_up["description"].as_str().unwrap().contains("`counted` notification"));
+    assert!(count_up["description"]
+        .as_str()
+        .expect("ok")
+        .contains("`counted` notification"));
     assert_eq!(method("stop_counting")["params"][0]["name"], "subscription");
     assert_eq!(
-        CalcServer::docs().iter().map(|(name, _)| *name).collect::<Vec<_>>(),
-        ["subtract", "remember", "calc.memory", "greet", "count", "count_up", "stop_counting"]
+        CalcServer::docs()
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>(),
+        [
+            "subtract",
+            "remember",
+            "calc.memory",
+            "greet",
+            "count",
+            "count_up",
+            "stop_counting"
+        ]
     );
 }

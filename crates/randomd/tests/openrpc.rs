@@ -20,7 +20,10 @@ async fn the_document_lists_every_method_with_ranges_errors_and_examples() {
         let name = method["name"].as_str().expect("name");
         assert_eq!(method["paramStructure"], "by-name", "{name}");
         assert!(method["summary"].is_string(), "{name}");
-        assert!(!method["examples"].as_array().expect("examples").is_empty(), "{name}");
+        assert!(
+            !method["examples"].as_array().expect("examples").is_empty(),
+            "{name}"
+        );
         assert!(!method["errors"].as_array().expect("errors").is_empty(), "{name}");
         if name != "verifySignature" {
             assert_eq!(method["params"][0]["name"], "apiKey", "{name}");
@@ -43,7 +46,10 @@ async fn the_document_lists_every_method_with_ranges_errors_and_examples() {
             .cloned()
             .unwrap_or_else(|| panic!("no {name}"))
     };
-    assert_eq!(param("n")["schema"], json!({"type": "integer", "minimum": 1, "maximum": 10000}));
+    assert_eq!(
+        param("n")["schema"],
+        json!({"type": "integer", "minimum": 1, "maximum": 10000})
+    );
     assert_eq!(param("n")["required"], true);
     assert_eq!(param("min")["schema"]["minimum"], -1_000_000_000);
     assert_eq!(
@@ -70,7 +76,10 @@ async fn the_document_lists_every_method_with_ranges_errors_and_examples() {
     let example = &method("generateIntegers")["examples"][0];
     let mut params = serde_json::Map::new();
     for param in example["params"].as_array().expect("params") {
-        params.insert(param["name"].as_str().expect("name").to_owned(), param["value"].clone());
+        params.insert(
+            param["name"].as_str().expect("name").to_owned(),
+            param["value"].clone(),
+        );
     }
     params.insert("apiKey".to_owned(), json!(service.dev_key));
     let result = service.ok("generateIntegers", Value::Object(params)).await;
@@ -80,7 +89,10 @@ async fn the_document_lists_every_method_with_ranges_errors_and_examples() {
 #[tokio::test]
 async fn the_document_validates_against_the_openrpc_meta_schema() {
     let service = Service::start().await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec-server/tests/openrpc/validate.js");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec-server/tests/openrpc/validate.js"
+    );
     let url = service.url.clone();
     let output = tokio::task::spawn_blocking(move || Command::new("node").arg(script).arg(url).output())
         .await

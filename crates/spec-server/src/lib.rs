@@ -199,13 +199,11 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "get_data",
-            doc("get_data")
-                .error(code, message)
-                .example(
-                    ExamplePairing::new("batch element")
-                        .description("The last call of section 7's batch.")
-                        .result(json!(["hello", 5])),
-                ),
+            doc("get_data").error(code, message).example(
+                ExamplePairing::new("batch element")
+                    .description("The last call of section 7's batch.")
+                    .result(json!(["hello", 5])),
+            ),
         );
 }
 

@@ -188,13 +188,11 @@ pub fn describe_schema(document: &Value, schema: &Value, depth: usize) -> String
     if let Some(format) = object.get("format").and_then(Value::as_str) {
         parts.push(format!("({format})"));
     }
-    let range = |low: &str, high: &str, words: &str| {
-        match (object.get(low), object.get(high)) {
-            (Some(low), Some(high)) => Some(format!("{words}[{low}, {high}]")),
-            (Some(low), None) => Some(format!("{words}>= {low}")),
-            (None, Some(high)) => Some(format!("{words}<= {high}")),
-            (None, None) => None,
-        }
+    let range = |low: &str, high: &str, words: &str| match (object.get(low), object.get(high)) {
+        (Some(low), Some(high)) => Some(format!("{words}[{low}, {high}]")),
+        (Some(low), None) => Some(format!("{words}>= {low}")),
+        (None, Some(high)) => Some(format!("{words}<= {high}")),
+        (None, None) => None,
     };
     parts.extend(range("minimum", "maximum", "in "));
     if let Some(bound) = object.get("exclusiveMinimum") {
@@ -226,7 +224,10 @@ fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
         let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
             break;
         };
-        match reference.strip_prefix('#').and_then(|pointer| document.pointer(pointer)) {
+        match reference
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+        {
             Some(target) => schema = target,
             None => break,
         }
@@ -248,8 +249,17 @@ pub fn check_params(document: &Value, method: &str, params: Option<&Value>) -> R
         .and_then(Value::as_array)
         .map(|list| list.iter().collect())
         .unwrap_or_default();
-    let structure = entry.get("paramStructure").and_then(Value::as_str).unwrap_or("either");
-    let name_of = |param: &Value| param.get("name").and_then(Value::as_str).unwrap_or("?").to_owned();
+    let structure = entry
+        .get("paramStructure")
+        .and_then(Value::as_str)
+        .unwrap_or("either");
+    let name_of = |param: &Value| {
+        param
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned()
+    };
     let required = |param: &Value| param.get("required").and_then(Value::as_bool) == Some(true);
     let mut given: Vec<(&Value, Option<&Value>)> = Vec::new();
     match params {
@@ -286,11 +296,7 @@ pub fn check_params(document: &Value, method: &str, params: Option<&Value>) -> R
                     names.join(", ")
                 ));
             }
-            given.extend(
-                declared
-                    .iter()
-                    .map(|param| (*param, values.get(&name_of(param)))),
-            );
+            given.extend(declared.iter().map(|param| (*param, values.get(&name_of(param)))));
         }
         Some(other) => return Err(format!("params must be an array or an object, not {other}")),
     }
@@ -501,7 +507,10 @@ mod tests {
             check(json!([0])),
             Err("param 'n': must be at least 1 (got 0)".to_owned())
         );
-        assert_eq!(check(json!({"base": 16})), Err("param 'n' is required".to_owned()));
+        assert_eq!(
+            check(json!({"base": 16})),
+            Err("param 'n' is required".to_owned())
+        );
         assert_eq!(
             check(json!([5, 3])),
             Err("param 'base': expected one of 2, 8, 10, 16 (got 3)".to_owned())
@@ -519,7 +528,10 @@ mod tests {
     fn schemas_are_described_with_their_ranges() {
         let document = document();
         let params = &document["methods"][0]["params"];
-        assert_eq!(describe_schema(&document, &params[0]["schema"], 0), "integer in [1, 10000]");
+        assert_eq!(
+            describe_schema(&document, &params[0]["schema"], 0),
+            "integer in [1, 10000]"
+        );
         assert_eq!(
             describe_schema(&document, &params[1]["schema"], 0),
             "integer one of 2, 8, 10, 16, default 10"

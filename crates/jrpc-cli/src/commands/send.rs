@@ -221,7 +221,10 @@ pub fn batch(args: &BatchArgs) -> CliResult {
 }
 
 /// The target (a URL first, or --exec) and the words after it.
-pub(crate) fn split_target<'a>(words: &'a [String], send: &SendArgs) -> Result<(Target, &'a [String]), CliError> {
+pub(crate) fn split_target<'a>(
+    words: &'a [String],
+    send: &SendArgs,
+) -> Result<(Target, &'a [String]), CliError> {
     if let Some(command) = &send.exec {
         return Ok((Target::exec(command)?, words));
     }

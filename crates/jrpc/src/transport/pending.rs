@@ -260,9 +260,9 @@ impl Table {
 
     /// True while a subscribe call whose notifications are `method` waits for its reply.
     fn subscribing(&self, method: &str) -> bool {
-        self.waiters.values().any(
-            |waiter| matches!(waiter, Waiter::Subscribe { method: waiting, .. } if waiting == method),
-        )
+        self.waiters
+            .values()
+            .any(|waiter| matches!(waiter, Waiter::Subscribe { method: waiting, .. } if waiting == method))
     }
 
     /// Delivers the early events of the subscription `id` now that it is registered.
@@ -281,7 +281,12 @@ impl Table {
 
     /// Offers a notification to the subscribers of its method: `None` if there are none, else
     /// whether one of them took it.
-    fn offer(&mut self, method: &str, params: Option<&str>, subscription: Option<&(String, &str)>) -> Option<bool> {
+    fn offer(
+        &mut self,
+        method: &str,
+        params: Option<&str>,
+        subscription: Option<&(String, &str)>,
+    ) -> Option<bool> {
         let list = self.subscribers.get_mut(method)?;
         let mut delivered = false;
         list.retain(|subscriber| {
@@ -415,7 +420,10 @@ mod tests {
         table.deliver(parse_responses(r#"{"jsonrpc":"2.0","result":"abc","id":5}"#).unwrap());
         assert_eq!(received.recv().await.unwrap().get(), "1");
         assert!(received.try_recv().is_err());
-        assert!(table.early.is_empty(), "nothing waits for the other subscription's events");
+        assert!(
+            table.early.is_empty(),
+            "nothing waits for the other subscription's events"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ const EXAMPLE_KEY: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The `rpc.discover` setting of Release 1: the document's `info`.
 pub fn discover() -> Discover {
-    Discover::new("randomd: RANDOM.ORG JSON-RPC API, Release 1", env!("CARGO_PKG_VERSION")).description(
+    Discover::new(
+        "randomd: RANDOM.ORG JSON-RPC API, Release 1",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
         "True random integers, decimal fractions, gaussians, strings, UUIDs and blobs, basic and \
          signed, with API keys and daily quotas (requests and bits, reset at midnight UTC).",
     )
@@ -92,14 +96,32 @@ fn generator_params(kind: Kind) -> Vec<ParamDoc> {
         ]),
         Kind::DecimalFractions => params.extend([
             n(10_000, "decimal fractions"),
-            range("decimalPlaces", "Decimal places of each fraction in [0, 1).", "integer", 1.0, 20.0),
+            range(
+                "decimalPlaces",
+                "Decimal places of each fraction in [0, 1).",
+                "integer",
+                1.0,
+                20.0,
+            ),
             replacement(),
         ]),
         Kind::Gaussians => params.extend([
             n(10_000, "gaussians"),
             range("mean", "The distribution's mean.", "number", -1e6, 1e6),
-            range("standardDeviation", "The distribution's standard deviation.", "number", -1e6, 1e6),
-            range("significantDigits", "Significant digits each value is rounded to.", "integer", 2.0, 20.0),
+            range(
+                "standardDeviation",
+                "The distribution's standard deviation.",
+                "number",
+                -1e6,
+                1e6,
+            ),
+            range(
+                "significantDigits",
+                "Significant digits each value is rounded to.",
+                "integer",
+                2.0,
+                20.0,
+            ),
         ]),
         Kind::Strings => params.extend([
             n(10_000, "strings"),
@@ -187,8 +209,14 @@ fn generator_errors(kind: Kind) -> Vec<MethodError> {
     }
     errors.extend(key_errors());
     errors.extend([
-        MethodError::new(402, "The operation requires {0} requests, but the API key only has {1} left"),
-        MethodError::new(403, "The operation requires {0} bits, but the API key only has {1} left"),
+        MethodError::new(
+            402,
+            "The operation requires {0} requests, but the API key only has {1} left",
+        ),
+        MethodError::new(
+            403,
+            "The operation requires {0} bits, but the API key only has {1} left",
+        ),
     ]);
     errors
 }
@@ -212,7 +240,10 @@ fn generator_example(kind: Kind, signed: bool) -> ExamplePairing {
         Kind::DecimalFractions => (
             "ten fractions with 8 places",
             vec![("n", json!(10)), ("decimalPlaces", json!(8))],
-            json!([0.0753205, 0.59823145, 0.6201321, 0.91236787, 0.01327212, 0.3450823, 0.74810341, 0.47225672, 0.22815034, 0.10368519]),
+            json!([
+                0.0753205, 0.59823145, 0.6201321, 0.91236787, 0.01327212, 0.3450823, 0.74810341, 0.47225672,
+                0.22815034, 0.10368519
+            ]),
             266,
         ),
         Kind::Gaussians => (
@@ -233,7 +264,16 @@ fn generator_example(kind: Kind, signed: bool) -> ExamplePairing {
                 ("length", json!(10)),
                 ("characters", json!("abcdefghijklmnopqrstuvwxyz")),
             ],
-            json!(["grvhglvahj", "hjrmosjwed", "nivjyqptyy", "lhogeshsme", "syilbgsytb", "birvcmvbjh", "zcygbbnxxa", "cruqqvhbkf"]),
+            json!([
+                "grvhglvahj",
+                "hjrmosjwed",
+                "nivjyqptyy",
+                "lhogeshsme",
+                "syilbgsytb",
+                "birvcmvbjh",
+                "zcygbbnxxa",
+                "cruqqvhbkf"
+            ]),
             376,
         ),
         Kind::Uuids => (
@@ -415,7 +455,10 @@ fn verify() -> MethodDoc {
         .error_object(MethodError::new(200, "Parameter '{0}' is malformed"))
         .example(
             ExamplePairing::new("a signature that does not match")
-                .param("random", json!({"method": "generateSignedIntegers", "n": 1, "data": [4]}))
+                .param(
+                    "random",
+                    json!({"method": "generateSignedIntegers", "n": 1, "data": [4]}),
+                )
                 .param("signature", "AAAA")
                 .result(json!({"authenticity": false})),
         )
