@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{bench, build, check, conform, playground, send};
+use crate::commands::{bench, build, check, conform, discover, playground, send};
 use crate::exit::{CliResult, Status};
 
 const MAIN_HELP: &str = "\
@@ -66,6 +66,9 @@ pub enum Command {
     /// Judge a JSON-RPC server against the specification, rule by rule.
     #[command(after_help = conform::HELP, allow_negative_numbers = true)]
     Conform(conform::ConformArgs),
+    /// List a server's methods and their params from its OpenRPC document (rpc.discover).
+    #[command(after_help = discover::HELP)]
+    Discover(discover::DiscoverArgs),
     /// Serve the browser playground on a loopback port and open it, pointed at URL.
     Playground(playground::PlaygroundArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Batch(args) => send::batch(&args),
         Command::Bench(args) => bench::run(args),
         Command::Conform(args) => conform::run(&args),
+        Command::Discover(args) => discover::run(&args),
         Command::Playground(args) => playground::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;

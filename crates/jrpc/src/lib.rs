@@ -17,12 +17,23 @@ pub mod openrpc;
 pub mod script;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "macros")]
+pub mod subscription;
 #[cfg(feature = "server")]
 pub mod transport;
 pub mod wire;
 
 #[cfg(feature = "http")]
 pub use transport::http;
+
+/// Defines a JSON-RPC API once, as a trait: `#[jrpc::rpc]` generates its server registration, its
+/// OpenRPC description and a typed client (see the crate `jrpc-macros` and the README).
+#[cfg(feature = "macros")]
+pub use jrpc_macros::rpc;
+
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
 
 /// The `schemars` this crate derives schemas with (`#[schemars(crate = "jrpc::schemars")]` lets a
 /// type derive `JsonSchema` without depending on it separately).

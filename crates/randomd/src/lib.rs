@@ -107,6 +107,7 @@ pub async fn start_with_source(
     let server = jrpc::Server::builder()
         .layer(metrics.layer())
         .limits(limits)
+        .discover(api::release1::discover())
         .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {
         path: api::Release::One.path().to_owned(),

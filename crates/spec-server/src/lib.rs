@@ -4,11 +4,14 @@
 //! count of numbers; `update`, `notify_hello` and `notify_sum` are the examples' notifications (they
 //! also answer when called with an id); `get_data` returns `["hello", 5]`.
 //!
-//! Every method is described ([`Methods::describe`]), so a server built with [`discover`] answers
-//! `rpc.discover` with a complete OpenRPC document, the section 7 examples included.
+//! They are defined once, as the trait [`Spec`] with `#[jrpc::rpc]`: the registry
+//! ([`methods`]), the typed client ([`SpecClient`]) and the OpenRPC descriptions (from the doc
+//! comments) come from it. The descriptions are completed with [`Methods::describe`], so a server
+//! built with [`discover`] answers `rpc.discover` with a complete OpenRPC document, the section 7
+//! examples included.
 
 use jrpc::openrpc::{ExamplePairing, ParamStructure};
-use jrpc::server::{Discover, MethodDoc, ParamDoc, SchemaSource};
+use jrpc::server::{Discover, ParamDoc, SchemaSource};
 use jrpc::{ErrorObject, Methods, Params};
 use serde_json::{json, Number};
 
@@ -19,47 +22,100 @@ pub fn discover() -> Discover {
         .description("The example methods of the JSON-RPC 2.0 specification (section 7), served by jrpc.")
 }
 
+/// The specification's example methods (section 7), defined once for the server, the client
+/// (`SpecClient` on `jrpc::client::Client`) and the OpenRPC document.
+#[jrpc::rpc]
+pub trait Spec {
+    /// Subtracts the subtrahend from the minuend.
+    ///
+    /// Integers are subtracted exactly; when the result does not fit in 64 bits, or a number is
+    /// not an integer, in floating point.
+    #[rpc(result = "difference")]
+    fn subtract(&self, minuend: Number, subtrahend: Number) -> Result<Number, ErrorObject>;
+
+    /// Adds any count of numbers, given by position.
+    ///
+    /// Takes any count of numbers by position (none gives 0); the three params listed are those
+    /// of the specification's example. Named params are refused.
+    #[rpc(raw_params, result = "sum")]
+    fn sum(&self, params: Params) -> Result<Number, ErrorObject>;
+
+    /// Takes any params and does nothing with them but log them.
+    ///
+    /// Section 7's notification example. It accepts any params, by position or by name; called
+    /// with an id it answers null.
+    #[rpc(raw_params, notification, result = "nothing")]
+    fn update(&self, params: Params);
+
+    /// A notification of section 7's batch: logs its params.
+    ///
+    /// It accepts any params; called with an id it answers null.
+    #[rpc(raw_params, notification, result = "nothing")]
+    fn notify_hello(&self, params: Params);
+
+    /// A notification of section 7's batch: adds numbers given by position.
+    ///
+    /// Like sum, and logs the total; called with an id it answers the total.
+    #[rpc(raw_params, notification, result = "sum")]
+    fn notify_sum(&self, params: Params) -> Result<Number, ErrorObject>;
+
+    /// Returns ["hello", 5].
+    ///
+    /// The last call of section 7's batch. It takes no params.
+    #[rpc(result = "data")]
+    fn get_data(&self) -> (String, i64);
+}
+
+/// The implementation of [`Spec`]: stateless.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Examples;
+
+impl Spec for Examples {
+    fn subtract(&self, minuend: Number, subtrahend: Number) -> Result<Number, ErrorObject> {
+        arithmetic(&minuend, &subtrahend, i64::checked_sub, |a, b| a - b)
+    }
+
+    fn sum(&self, params: Params) -> Result<Number, ErrorObject> {
+        add_all(params)
+    }
+
+    fn update(&self, params: Params) {
+        tracing::info!(params = params.as_str().unwrap_or("none"), "update");
+    }
+
+    fn notify_hello(&self, params: Params) {
+        tracing::info!(params = params.as_str().unwrap_or("none"), "hello");
+    }
+
+    fn notify_sum(&self, params: Params) -> Result<Number, ErrorObject> {
+        let total = add_all(params)?;
+        tracing::info!(%total, "notify_sum");
+        Ok(total)
+    }
+
+    fn get_data(&self) -> (String, i64) {
+        ("hello".to_owned(), 5)
+    }
+}
+
 /// The registry of the specification's example methods.
 pub fn methods() -> Methods {
-    let mut methods = Methods::new();
-    methods
-        .method(
-            "subtract",
-            ["minuend", "subtrahend"],
-            |minuend: Number, subtrahend: Number| {
-                arithmetic(&minuend, &subtrahend, i64::checked_sub, |a, b| a - b)
-            },
-        )
-        .method("sum", [], sum)
-        .method("update", [], |params: Params| {
-            tracing::info!(params = params.as_str().unwrap_or("none"), "update");
-        })
-        .method("notify_hello", [], |params: Params| {
-            tracing::info!(params = params.as_str().unwrap_or("none"), "hello");
-        })
-        .method("notify_sum", [], |params: Params| {
-            let total = sum(params)?;
-            tracing::info!(%total, "notify_sum");
-            Ok::<_, ErrorObject>(total)
-        })
-        .method("get_data", [], || ("hello", 5));
+    let mut methods = SpecServer::into_methods(Examples);
     describe(&mut methods);
     methods
 }
 
-/// The OpenRPC descriptions of the methods, with the specification's examples.
+/// Adds to the macro's descriptions (from the doc comments and types above) what a signature
+/// cannot say: param words, the params of raw-params methods, errors and the specification's
+/// examples.
 fn describe(methods: &mut Methods) {
+    let doc = |name: &str| SpecServer::doc(name).unwrap_or_default();
     let number = SchemaSource::of::<Number>;
     let (code, message) = (-32602, "Invalid params");
     methods
         .describe(
             "subtract",
-            MethodDoc::new()
-                .summary("Subtracts the subtrahend from the minuend.")
-                .description(
-                    "Integers are subtracted exactly; when the result does not fit in 64 bits, or a \
-                     number is not an integer, in floating point.",
-                )
+            doc("subtract")
                 .param_doc(ParamDoc::new("minuend", number()).summary("The number to subtract from."))
                 .param_doc(ParamDoc::new("subtrahend", number()).summary("The number subtracted."))
                 .result_doc(ParamDoc::new("difference", number()).summary("minuend - subtrahend"))
@@ -77,12 +133,7 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "sum",
-            MethodDoc::new()
-                .summary("Adds any count of numbers, given by position.")
-                .description(
-                    "Takes any count of numbers by position (none gives 0); the three params \
-                     listed are those of the specification's example. Named params are refused.",
-                )
+            doc("sum")
                 .param_structure(ParamStructure::ByPosition)
                 .param("a", number())
                 .param("b", number())
@@ -100,19 +151,13 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "update",
-            MethodDoc::new()
-                .summary("Takes any params and does nothing with them but log them.")
-                .description(
-                    "Section 7's notification example. It accepts any params, by position or by \
-                     name; called with an id it answers null.",
-                )
+            doc("update")
                 .param_structure(ParamStructure::ByPosition)
                 .param("a", SchemaSource::open())
                 .param("b", SchemaSource::open())
                 .param("c", SchemaSource::open())
                 .param("d", SchemaSource::open())
                 .param("e", SchemaSource::open())
-                .result("nothing", SchemaSource::of::<()>())
                 .example(
                     ExamplePairing::new("notification")
                         .description("Sent as a notification in section 7; called here, it answers null.")
@@ -126,12 +171,9 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "notify_hello",
-            MethodDoc::new()
-                .summary("A notification of section 7's batch: logs its params.")
-                .description("It accepts any params; called with an id it answers null.")
+            doc("notify_hello")
                 .param_structure(ParamStructure::ByPosition)
                 .param("value", SchemaSource::open())
-                .result("nothing", SchemaSource::of::<()>())
                 .example(
                     ExamplePairing::new("batch notification")
                         .param("value", 7)
@@ -140,9 +182,7 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "notify_sum",
-            MethodDoc::new()
-                .summary("A notification of section 7's batch: adds numbers given by position.")
-                .description("Like sum, and logs the total; called with an id it answers the total.")
+            doc("notify_sum")
                 .param_structure(ParamStructure::ByPosition)
                 .param("a", number())
                 .param("b", number())
@@ -159,16 +199,11 @@ fn describe(methods: &mut Methods) {
         )
         .describe(
             "get_data",
-            MethodDoc::new()
-                .summary("Returns [\"hello\", 5].")
-                .description("The last call of section 7's batch. It takes no params.")
-                .result("data", SchemaSource::of::<(String, i64)>())
-                .error(code, message)
-                .example(
-                    ExamplePairing::new("batch element")
-                        .description("The last call of section 7's batch.")
-                        .result(json!(["hello", 5])),
-                ),
+            doc("get_data").error(code, message).example(
+                ExamplePairing::new("batch element")
+                    .description("The last call of section 7's batch.")
+                    .result(json!(["hello", 5])),
+            ),
         );
 }
 
@@ -181,7 +216,7 @@ fn spec_subtract(name: &str, minuend: i64, subtrahend: i64, difference: i64) -> 
 }
 
 /// Adds numbers given by position; integers stay exact unless they overflow, then floats are used.
-fn sum(params: Params) -> Result<Number, ErrorObject> {
+fn add_all(params: Params) -> Result<Number, ErrorObject> {
     if params.is_named() {
         return Err(ErrorObject::invalid_params("sum takes its numbers by position"));
     }

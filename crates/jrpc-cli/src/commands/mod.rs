@@ -4,5 +4,6 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod conform;
+pub mod discover;
 pub mod playground;
 pub mod send;

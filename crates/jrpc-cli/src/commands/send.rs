@@ -26,6 +26,7 @@ Examples:
   jrpc call --exec 'spec-server --stdio' subtract 42 23   a child process over its stdio
   jrpc call --exec 'my-lsp' --framing content-length initialize --params '{\"capabilities\":{}}'
   jrpc call https://node.example/ eth_blockNumber -H 'Authorization: Bearer TOKEN' --timeout 5s
+  jrpc call http://127.0.0.1:8545/ subtract 42 x --check-params   refused: param 'subtrahend' (exit 2)
 
 URLs: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port, unix:/path/to/socket;
 a bare host:port or :port means http://.
@@ -83,6 +84,10 @@ pub struct CallArgs {
     /// Print the result exactly as the server sent it: no re-formatting, no colour.
     #[arg(long)]
     pub raw: bool,
+    /// Fetch the server's OpenRPC document (rpc.discover) first and refuse params that do not
+    /// match the method's schemas (exit status 2), naming the wrong param.
+    #[arg(long)]
+    pub check_params: bool,
     #[command(flatten)]
     pub send: SendArgs,
     #[command(flatten)]
@@ -124,6 +129,18 @@ pub fn call(args: &CallArgs, notify: bool) -> CliResult {
     let output = Output::for_stdout(&args.output);
     runtime()?.block_on(async {
         let client = connect(&target, &args.send).await?;
+        if args.check_params {
+            let document = super::discover::fetch(&client).await?;
+            let value = match params.as_deref() {
+                Some(raw) => Some(
+                    serde_json::from_str::<serde_json::Value>(raw.get())
+                        .map_err(|e| CliError::usage(format!("the params: {e}")))?,
+                ),
+                None => None,
+            };
+            super::discover::check_params(&document, method, value.as_ref())
+                .map_err(|reason| CliError::usage(format!("{reason}; not sent (--check-params)")))?;
+        }
         if notify {
             client.notify(method, &params).await.map_err(failure)?;
             return Ok(Status::Ok);
@@ -204,7 +221,10 @@ pub fn batch(args: &BatchArgs) -> CliResult {
 }
 
 /// The target (a URL first, or --exec) and the words after it.
-fn split_target<'a>(words: &'a [String], send: &SendArgs) -> Result<(Target, &'a [String]), CliError> {
+pub(crate) fn split_target<'a>(
+    words: &'a [String],
+    send: &SendArgs,
+) -> Result<(Target, &'a [String]), CliError> {
     if let Some(command) = &send.exec {
         return Ok((Target::exec(command)?, words));
     }
@@ -216,7 +236,7 @@ fn split_target<'a>(words: &'a [String], send: &SendArgs) -> Result<(Target, &'a
     Ok((Target::parse(url)?, rest))
 }
 
-async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
+pub(crate) async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
     let mut builder = ClientBuilder::new()
         .timeout((!send.timeout.is_zero()).then_some(send.timeout))
         .framing(send.framing);
@@ -239,7 +259,7 @@ async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
 }
 
 /// Maps a client error to its exit status, with the server's error spelled out.
-fn failure(error: Error) -> CliError {
+pub(crate) fn failure(error: Error) -> CliError {
     if let Some(remote) = error.remote_error() {
         let mut text = format!(
             "the server answered with error {}: {}",
@@ -265,7 +285,7 @@ fn raw(text: String) -> Result<Box<RawValue>, CliError> {
     RawValue::from_string(text).map_err(|e| CliError::usage(format!("the params are not valid JSON: {e}")))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

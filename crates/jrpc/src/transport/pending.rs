@@ -110,7 +110,14 @@ pub(crate) struct Subscriber {
 pub(crate) struct Table {
     waiters: HashMap<String, Waiter>,
     subscribers: HashMap<String, Vec<Subscriber>>,
+    /// Subscription events that came before the reply with their subscription id (a server may
+    /// push its first item before its answer is written): kept, bounded, while a subscribe call of
+    /// their method is in flight, and delivered once the id is known.
+    early: Vec<(String, String)>,
 }
+
+/// How many early subscription events a connection keeps at most.
+const EARLY_EVENTS: usize = 64;
 
 impl Table {
     /// Nothing waits for anything: every frame is for the server.
@@ -143,6 +150,7 @@ impl Table {
     pub(crate) fn clear(&mut self) {
         self.waiters.clear();
         self.subscribers.clear();
+        self.early.clear();
     }
 
     /// Hands replies to their waiters. Replies nobody waits for are logged and dropped.
@@ -220,8 +228,10 @@ impl Table {
                 method,
             }) => {
                 if let Answer::Result(subscription) = &answer {
-                    subscriber.filter = Some(subscription.get().trim().to_owned());
-                    self.subscribe(method, subscriber);
+                    let id = subscription.get().trim().to_owned();
+                    subscriber.filter = Some(id.clone());
+                    self.subscribe(method.clone(), subscriber);
+                    self.deliver_early(&method, &id);
                 }
                 let _ = sender.send(answer);
             }
@@ -237,10 +247,54 @@ impl Table {
 
     /// Offers a notification to its subscribers; false when nobody subscribed to its method.
     pub(crate) fn notify(&mut self, method: &str, params: Option<&str>) -> bool {
-        let Some(list) = self.subscribers.get_mut(method) else {
-            return false;
-        };
         let subscription = params.and_then(subscription_event);
+        let known = self.offer(method, params, subscription.as_ref());
+        if known == Some(true) {
+            return true;
+        }
+        match params {
+            Some(params) if subscription.is_some() && self.subscribing(method) => {
+                if self.early.len() == EARLY_EVENTS {
+                    self.early.remove(0);
+                }
+                self.early.push((method.to_owned(), params.to_owned()));
+                true
+            }
+            _ => known.is_some(),
+        }
+    }
+
+    /// True while a subscribe call whose notifications are `method` waits for its reply.
+    fn subscribing(&self, method: &str) -> bool {
+        self.waiters
+            .values()
+            .any(|waiter| matches!(waiter, Waiter::Subscribe { method: waiting, .. } if waiting == method))
+    }
+
+    /// Delivers the early events of the subscription `id` now that it is registered.
+    fn deliver_early(&mut self, method: &str, id: &str) {
+        let early = std::mem::take(&mut self.early);
+        for (event_method, params) in early {
+            let ours = event_method == method
+                && subscription_event(&params).is_some_and(|(event_id, _)| event_id == id);
+            if ours {
+                self.offer(&event_method, Some(&params), subscription_event(&params).as_ref());
+            } else if self.subscribing(&event_method) {
+                self.early.push((event_method, params));
+            }
+        }
+    }
+
+    /// Offers a notification to the subscribers of its method: `None` if there are none, else
+    /// whether one of them took it.
+    fn offer(
+        &mut self,
+        method: &str,
+        params: Option<&str>,
+        subscription: Option<&(String, &str)>,
+    ) -> Option<bool> {
+        let list = self.subscribers.get_mut(method)?;
+        let mut delivered = false;
         list.retain(|subscriber| {
             let event = match (&subscriber.filter, &subscription) {
                 (None, _) => RawValue::from_string(params.unwrap_or("null").to_owned()).ok(),
@@ -250,6 +304,7 @@ impl Table {
                 _ => return true,
             };
             let Some(event) = event else { return true };
+            delivered = true;
             match subscriber.events.try_send(event) {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -262,7 +317,7 @@ impl Table {
         if list.is_empty() {
             self.subscribers.remove(method);
         }
-        true
+        Some(delivered)
     }
 }
 
@@ -345,6 +400,36 @@ mod tests {
         assert!(!table.notify("tock", None));
         assert_eq!(received.recv().await.unwrap().get(), "[1,2]");
         assert!(received.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn events_before_the_subscription_id_are_kept_until_it_comes() {
+        let mut table = Table::default();
+        let (events, mut received) = mpsc::channel(4);
+        let (answer, _answered) = oneshot::channel();
+        let subscriber = Subscriber {
+            key: 1,
+            filter: None,
+            events,
+            lagged: Arc::default(),
+        };
+        table.insert(
+            "5".into(),
+            Waiter::Subscribe {
+                answer,
+                subscriber,
+                method: "tick".into(),
+            },
+        );
+        assert!(table.notify("tick", Some(r#"{"subscription":"abc","result":1}"#)));
+        assert!(table.notify("tick", Some(r#"{"subscription":"other","result":2}"#)));
+        table.deliver(parse_responses(r#"{"jsonrpc":"2.0","result":"abc","id":5}"#).unwrap());
+        assert_eq!(received.recv().await.unwrap().get(), "1");
+        assert!(received.try_recv().is_err());
+        assert!(
+            table.early.is_empty(),
+            "nothing waits for the other subscription's events"
+        );
     }
 
     #[test]

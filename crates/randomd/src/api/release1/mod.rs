@@ -2,6 +2,7 @@
 //! (extractors that parse straight from the call's params text into domain requests), and the
 //! result objects it sends, members in the order the reference shows them.
 
+mod describe;
 mod generators;
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use jrpc::server::FromCall;
 use jrpc::{Call, ErrorObject, Json, Methods, State};
 
+pub use self::describe::discover;
 pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
 use super::errors;
 use super::params::NamedParams;
@@ -29,6 +31,7 @@ pub fn methods(app: Arc<App>) -> Methods<App> {
     }
     methods.async_method("getUsage", [], usage);
     methods.method("verifySignature", [], verify);
+    describe::describe(&mut methods);
     methods
 }
 
