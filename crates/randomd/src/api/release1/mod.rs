@@ -106,6 +106,7 @@ impl From<Values> for OrderedJson {
             Values::Integers(values) => values.into(),
             Values::Numbers(values) => values.into(),
             Values::Texts(values) => values.into(),
+            Values::Sequences(values) => values.into(),
         }
     }
 }
