@@ -83,6 +83,15 @@ pub async fn start_with_source(
         settings.daily_requests,
     )
     .await?;
+    let mut candidate = vec![0u8; 32];
+    getrandom::fill(&mut candidate).map_err(|e| e.to_string())?;
+    let secret = store
+        .shared_secret(app::PREGENERATED_SECRET, candidate)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pregenerated_secret: [u8; 32] = secret
+        .try_into()
+        .map_err(|_| "the stored pregenerated-randomization secret is not 32 bytes".to_owned())?;
     let app = Arc::new(App {
         store,
         entropy,
@@ -90,6 +99,7 @@ pub async fn start_with_source(
         clock,
         advisory_delay_ms: settings.advisory_delay_ms,
         keys: Default::default(),
+        pregenerated_secret,
     });
     let limits = jrpc::Limits {
         max_request_bytes: settings.max_request_bytes,

@@ -99,6 +99,34 @@ pub enum Invalid {
     TooLarge { size: i64, max: i64 },
 }
 
+/// Where a request's randomness comes from (Release 4's `pregeneratedRandomization`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Randomization {
+    /// Fresh true randomness from the pool, discarded afterwards.
+    Fresh,
+    /// The randomness of a day (today or a past day, checked by the API).
+    Date(time::Date),
+    /// The randomness of an identifier of 1 to 64 characters.
+    Id(String),
+}
+
+impl Randomization {
+    /// The label the deterministic stream's key is derived from: `date:YYYY-MM-DD` or `id:` and
+    /// the identifier. The prefixes keep a date and an identifier spelt like it apart.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            Randomization::Fresh => None,
+            Randomization::Date(date) => Some(format!(
+                "date:{:04}-{:02}-{:02}",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            )),
+            Randomization::Id(id) => Some(format!("id:{id}")),
+        }
+    }
+}
+
 /// A number as the client wrote it: its value, and its text for echoing back (`5.0` stays `5.0`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Number {

@@ -124,6 +124,7 @@ async fn generate(app: State<App>, params: GeneratorParams) -> Result<OrderedJso
         charged,
         hashed_api_key,
         completed,
+        ..
     } = app.generate(&api_key, &request, signed).await?;
     let completion_time = format_timestamp(completed);
 
