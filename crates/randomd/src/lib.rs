@@ -30,7 +30,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use jrpc::http::{HttpConfig, HttpServer, Page};
+use jrpc::http::{HttpConfig, HttpServer, Page, Route, RouteOptions};
 
 use crate::app::App;
 use crate::clock::Clock;
@@ -105,9 +105,22 @@ pub async fn start_with_source(
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()
     };
-    let server = jrpc::Server::builder()
-        .limits(limits)
-        .build(api::Release::One.methods(Arc::clone(&app)));
+    let routes = api::Release::ALL
+        .into_iter()
+        .map(|release| {
+            let limits = jrpc::Limits {
+                max_batch_len: release.max_batch_len(limits.max_batch_len),
+                ..limits.clone()
+            };
+            let server = jrpc::Server::builder()
+                .limits(limits)
+                .build(release.methods(Arc::clone(&app)));
+            let options = RouteOptions {
+                media_types: release.media_types(),
+            };
+            Route::new(release.path(), server, options)
+        })
+        .collect();
     let config = HttpConfig {
         path: api::Release::One.path().to_owned(),
         pages: vec![Page {
@@ -119,7 +132,7 @@ pub async fn start_with_source(
             .then_some(settings.max_connections_per_address),
         ..HttpConfig::default()
     };
-    let http = HttpServer::bind(settings.listen, server, config)
+    let http = HttpServer::bind_routes(settings.listen, routes, config)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     Ok(Running {

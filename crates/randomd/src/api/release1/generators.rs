@@ -153,6 +153,11 @@ impl Names for Kind {
 pub fn parse(kind: Kind, raw: Option<&str>) -> Result<(String, Generate), ErrorObject> {
     let (required, optional) = kind.params();
     let params = NamedParams::parse(raw, required, optional)?;
+    parse_named(kind, &params)
+}
+
+/// Reads the API key and a request of `kind` from params whose names were checked.
+pub(crate) fn parse_named(kind: Kind, params: &NamedParams) -> Result<(String, Generate), ErrorObject> {
     let api_key = params.string("apiKey")?.to_owned();
     let request = match kind {
         Kind::Integers => {

@@ -10,6 +10,7 @@ use jrpc::server::FromCall;
 use jrpc::{Call, ErrorObject, Json, Methods, State};
 
 pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
+pub(crate) use self::generators::parse_named;
 use super::errors;
 use super::params::NamedParams;
 use crate::app::{App, Generated};
