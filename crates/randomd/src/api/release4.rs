@@ -141,7 +141,9 @@ fn scalar_or_array<T: Copy>(
 }
 
 /// Reads `generateIntegerSequences`'s params; the echo keeps each as sent, defaults filled in.
-fn parse_sequences(params: &NamedParams) -> Result<(String, Generate, Vec<(String, OrderedJson)>), ErrorObject> {
+fn parse_sequences(
+    params: &NamedParams,
+) -> Result<(String, Generate, Vec<(String, OrderedJson)>), ErrorObject> {
     let api_key = params.string("apiKey")?.to_owned();
     let n = params.integer("n", limits::SEQUENCES_N)?;
     let count = n as usize;
@@ -196,7 +198,10 @@ fn parse_sequences(params: &NamedParams) -> Result<(String, Generate, Vec<(Strin
 
 /// `pregeneratedRandomization`: absent or `null`, `{"date": "YYYY-MM-DD"}` (not after `today`) or
 /// `{"id": "..."}` (1 to 64 characters). Returns the randomization and its echo.
-fn parse_randomization(params: &NamedParams, today: Date) -> Result<(Randomization, OrderedJson), ErrorObject> {
+fn parse_randomization(
+    params: &NamedParams,
+    today: Date,
+) -> Result<(Randomization, OrderedJson), ErrorObject> {
     const NAME: &str = "pregeneratedRandomization";
     let Some(value) = params.get(NAME) else {
         return Ok((Randomization::Fresh, OrderedJson::Null));
@@ -235,14 +240,20 @@ fn parse_date(text: &str) -> Option<Date> {
     }
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = &text[range];
-        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
     let month = time::Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
     Date::from_calendar_date(digits(0..4)? as i32, month, u8::try_from(digits(8..10)?).ok()?).ok()
 }
 
 /// A basic or signed generator method of Release 4.
-async fn generate(app: State<App>, params: Params4, call_method: CallMethod) -> Result<OrderedJson, ErrorObject> {
+async fn generate(
+    app: State<App>,
+    params: Params4,
+    call_method: CallMethod,
+) -> Result<OrderedJson, ErrorObject> {
     let Params4(params) = params;
     let (kind, signed) =
         by_method(&call_method.0).ok_or_else(|| ErrorObject::internal("not a generator method"))?;
@@ -407,7 +418,10 @@ fn ticket_object(ticket: &TicketRecord) -> OrderedJson {
         member("hashedApiKey", ticket.hashed_api_key.as_str()),
         member("showResult", ticket.show_result),
         ("creationTime".to_owned(), time(ticket.created_at)),
-        ("usedTime".to_owned(), ticket.used_at.map_or(OrderedJson::Null, time)),
+        (
+            "usedTime".to_owned(),
+            ticket.used_at.map_or(OrderedJson::Null, time),
+        ),
         (
             "serialNumber".to_owned(),
             ticket.serial.map_or(OrderedJson::Null, OrderedJson::from),
@@ -544,9 +558,20 @@ fn verify(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> 
             .map(|(kind, _)| kind);
         if let Some(kind) = kind {
             let order = signed_members(kind);
-            if members.len() == order.len() && members.iter().all(|(name, _)| order.contains(&name.as_str())) {
+            if members.len() == order.len() && members.iter().all(|(name, _)| order.contains(&name.as_str()))
+            {
                 let mut sorted = members.clone();
                 sorted.sort_by_key(|(name, _)| order.iter().position(|known| known == name));
+                for (name, value) in &mut sorted {
+                    let inner: &[&str] = match name.as_str() {
+                        "license" => &["type", "text", "infoUrl"],
+                        "ticketData" => &["ticketId", "previousTicketId", "nextTicketId"],
+                        _ => continue,
+                    };
+                    if let OrderedJson::Object(members) = value {
+                        members.sort_by_key(|(name, _)| inner.iter().position(|known| known == name));
+                    }
+                }
                 authentic = app.verify(&OrderedJson::Object(sorted).to_compact_bytes(), signature);
             }
         }

@@ -141,7 +141,9 @@ impl App {
                 return Err(AppError::Ticket(problem));
             }
         }
-        let outcome = self.draw_and_charge(&key, &hash, day, request, bits, signed, randomization).await;
+        let outcome = self
+            .draw_and_charge(&key, &hash, day, request, bits, signed, randomization)
+            .await;
         if let (Err(_), Some(ticket)) = (&outcome, ticket) {
             if let Err(error) = self.store.release_ticket(ticket.to_owned()).await {
                 tracing::error!(%error, "a claimed ticket could not be given back");
@@ -211,7 +213,12 @@ impl App {
             return Ok(());
         };
         self.store
-            .save_result(generated.key_id, serial, result, generated.completed.unix_timestamp())
+            .save_result(
+                generated.key_id,
+                serial,
+                result,
+                generated.completed.unix_timestamp(),
+            )
             .await
             .map_err(store_failed)?;
         if let Some(ticket) = ticket {
@@ -228,7 +235,12 @@ impl App {
         let key = self
             .find_key(&keys::storage_hash(api_key), day_of(self.clock.now()))
             .await?;
-        match self.store.find_result(key.id, serial).await.map_err(store_failed)? {
+        match self
+            .store
+            .find_result(key.id, serial)
+            .await
+            .map_err(store_failed)?
+        {
             Some(result) => Ok((result, key)),
             None => Err(AppError::NoSuchResult(serial)),
         }
@@ -369,11 +381,18 @@ impl App {
         Ok(key)
     }
 
-    async fn draw(&self, request: &Generate, bits: i64, randomization: &Randomization) -> Result<Values, AppError> {
+    async fn draw(
+        &self,
+        request: &Generate,
+        bits: i64,
+        randomization: &Randomization,
+    ) -> Result<Values, AppError> {
         if let Some(label) = randomization.label() {
             let key = self.stream_key(&label);
             if bits <= INLINE_BITS {
-                return request.draw(&mut RandomStream::keystream(key)).map_err(no_entropy);
+                return request
+                    .draw(&mut RandomStream::keystream(key))
+                    .map_err(no_entropy);
             }
             let request = request.clone();
             return tokio::task::spawn_blocking(move || request.draw(&mut RandomStream::keystream(key)))

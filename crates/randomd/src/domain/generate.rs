@@ -63,7 +63,17 @@ impl<'a> RandomStream<'a> {
         let entropy = match &mut self.source {
             Source::Pool(entropy) => *entropy,
             Source::Keystream(rng) => {
-                rng.fill_bytes(out);
+                // Whole buffers of keystream (rand_chacha hands out whole 32-bit words per call),
+                // then byte by byte: the bytes do not depend on how the reads are cut.
+                for byte in out.iter_mut() {
+                    if self.position == self.filled {
+                        rng.fill_bytes(&mut self.buffer);
+                        self.filled = self.buffer.len();
+                        self.position = 0;
+                    }
+                    *byte = self.buffer[self.position];
+                    self.position += 1;
+                }
                 return Ok(());
             }
         };

@@ -167,7 +167,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// The secret called `name`: `candidate` if none was stored yet (it is stored then), else the
     /// one stored first. Every instance sharing the database gets the same value.
-    fn shared_secret(&self, name: &'static str, candidate: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>, StoreError>>;
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>>;
 
     /// Keeps a signed result (the result object's compact JSON) under its key and serial number.
     fn save_result(

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use jrpc::server::FromCall;
 use jrpc::{Call, ErrorObject, Json, Methods, State};
 
-pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
 pub(crate) use self::generators::parse_named;
+pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
 use super::errors;
 use super::params::NamedParams;
 use crate::app::{App, Generated};

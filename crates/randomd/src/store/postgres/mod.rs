@@ -278,7 +278,11 @@ impl Store for PostgresStore {
         })
     }
 
-    fn shared_secret(&self, name: &'static str, candidate: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
         Box::pin(async move {
             let client = self.client().await?;
             client

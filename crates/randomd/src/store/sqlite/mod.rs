@@ -344,13 +344,19 @@ impl Store for SqliteStore {
         })
     }
 
-    fn shared_secret(&self, name: &'static str, candidate: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
         self.write(move |connection| {
             connection.execute(
                 "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
                 params![name, candidate],
             )?;
-            connection.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |row| row.get(0))
+            connection.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
         })
     }
 
@@ -422,7 +428,11 @@ impl Store for SqliteStore {
                 return Ok(TicketClaim::Claimed);
             }
             let owner: Option<i64> = connection
-                .query_row("SELECT key_id FROM tickets WHERE ticket_id = ?1", [&ticket_id], |row| row.get(0))
+                .query_row(
+                    "SELECT key_id FROM tickets WHERE ticket_id = ?1",
+                    [&ticket_id],
+                    |row| row.get(0),
+                )
                 .optional()?;
             Ok(match owner {
                 None => TicketClaim::NoSuchTicket,
