@@ -140,10 +140,11 @@ fn scalar_or_array<T: Copy>(
     }
 }
 
+/// Members of an object, in order.
+type Members = Vec<(String, OrderedJson)>;
+
 /// Reads `generateIntegerSequences`'s params; the echo keeps each as sent, defaults filled in.
-fn parse_sequences(
-    params: &NamedParams,
-) -> Result<(String, Generate, Vec<(String, OrderedJson)>), ErrorObject> {
+fn parse_sequences(params: &NamedParams) -> Result<(String, Generate, Members), ErrorObject> {
     let api_key = params.string("apiKey")?.to_owned();
     let n = params.integer("n", limits::SEQUENCES_N)?;
     let count = n as usize;
