@@ -149,7 +149,10 @@ fn one_call_at_a_time(c: &mut Criterion, durability: Durability, label: &str) {
         serde_json::json!({"apiKey": key, "n": 1, "min": 1, "max": 6, "ticketId": ticket}),
     ));
     let serial = signed4["random"]["serialNumber"].clone();
-    let get_result = call4("getResult", serde_json::json!({"apiKey": key, "serialNumber": serial}));
+    let get_result = call4(
+        "getResult",
+        serde_json::json!({"apiKey": key, "serialNumber": serial}),
+    );
     let get_ticket = call4("getTicket", serde_json::json!({"ticketId": ticket}));
     reply4(&get_result);
     reply4(&get_ticket);

@@ -12,11 +12,10 @@ use time::Date;
 use super::errors;
 use super::params::{read_integer, NamedParams};
 use super::release1::{echo, parse_named, Names};
-use crate::app::{App, Generated, TICKET_LIFETIME_SECONDS};
+use crate::app::{App, Generated, KeyStatus, TicketRecord, TICKET_LIFETIME_SECONDS};
 use crate::clock::format_timestamp;
 use crate::domain::{limits, Generate, Kind, Randomization, Sequence};
 use crate::ordered_json::OrderedJson;
-use crate::store::{KeyStatus, TicketRecord};
 
 /// The path Release 4 is served on.
 pub const PATH: &str = "/json-rpc/4/invoke";

@@ -18,7 +18,9 @@ use crate::entropy::{Entropy, EntropyError};
 use crate::keys::{self, KeyHash};
 use crate::quota::{CachedKey, Charge, Charged, KeyCache, Refusal};
 use crate::signing::Signer;
-use crate::store::{KeyRecord, KeyStatus, Store, StoreError, TicketClaim, TicketRecord};
+use crate::store::{KeyRecord, Store, StoreError, TicketClaim};
+/// A key's status and a ticket, as the API shows them.
+pub use crate::store::{KeyStatus, TicketRecord};
 
 /// Requests that draw more bits than this are generated on the blocking pool.
 const INLINE_BITS: i64 = 64 * 1024;
