@@ -1,4 +1,5 @@
-//! JSON-RPC over HTTP (hyper): POST on one path, HTTP/1.1 with keep-alive and pipelining, and HTTP/2.
+//! JSON-RPC over HTTP (hyper): POST on one path (or several, each with its own server: [`Route`]),
+//! HTTP/1.1 with keep-alive and pipelining, and HTTP/2.
 //!
 //! Status codes follow the conventions real clients expect: every JSON-RPC outcome is `200` with
 //! `application/json`, a message of notifications only is `204`, and only transport-level problems
