@@ -48,6 +48,16 @@ python3 -m pip install --quiet --disable-pip-version-check \
 # rdoclient 1.0 is Python 2 code: import it the way the test's shim does.
 python3 -c 'import sys, queue; sys.modules["Queue"] = queue
 import rdoclient, requests, cryptography, jsonrpcclient, websockets, jsonrpcserver, prometheus_client'
+# Release 4's official Python client, rdoclient 1.5.0, in its own venv (1.0.1 above stays for Release 1);
+# crates/randomd/tests/release4.rs runs it from target-venv (or RANDOMD_TEST_RDOCLIENT15_PYTHON).
+if [[ ! -x target-venv/bin/python3 ]]; then
+  python3 -m venv target-venv
+fi
+target-venv/bin/python3 -m pip install --quiet --disable-pip-version-check 'rdoclient==1.5.0'
+target-venv/bin/python3 -c 'import rdoclient'
+# Release 4's official JavaScript client, @randomorg/core.
+(cd crates/randomd/tests/interop/r4 && npm install --no-audit --no-fund --silent)
+node -e 'require("./crates/randomd/tests/interop/r4/node_modules/@randomorg/core")'
 (cd crates/spec-server/tests/interop && npm install --no-audit --no-fund --silent)
 # The servers `jrpc conform` judges in crates/jrpc-cli/tests/conform.rs: jayson and json-rpc-2.0.
 (cd crates/jrpc-cli/tests/peers && npm install --no-audit --no-fund --silent)

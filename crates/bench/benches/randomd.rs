@@ -120,9 +120,56 @@ fn one_call_at_a_time(c: &mut Criterion, durability: Durability, label: &str) {
             String::from_utf8_lossy(&reply)
         );
     }
+    // Release 4 on the same app, called as the official clients call it (every optional param,
+    // most as null); a kept signed result and a used ticket to read back.
+    let server4 = jrpc::Server::new(randomd::api::Release::Four.methods(running.app.clone()));
+    let call4 = |method: &str, params: serde_json::Value| {
+        serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params, "id": "1"}).to_string()
+    };
+    let reply4 = |request: &str| -> serde_json::Value {
+        let reply = runtime
+            .block_on(server4.handle(request.as_bytes()))
+            .expect("a reply");
+        let reply: serde_json::Value = serde_json::from_slice(&reply).expect("JSON");
+        assert!(reply.get("result").is_some(), "{reply}");
+        reply["result"].clone()
+    };
+    let unsigned4 = call4(
+        "generateIntegers",
+        serde_json::json!({"apiKey": key, "n": 1, "min": 1, "max": 6, "replacement": true, "base": 10,
+                           "pregeneratedRandomization": null}),
+    );
+    reply4(&unsigned4);
+    let tickets = reply4(&call4(
+        "createTickets",
+        serde_json::json!({"apiKey": key, "n": 1, "showResult": true}),
+    ));
+    let ticket = tickets[0]["ticketId"].as_str().expect("ticket").to_owned();
+    let signed4 = reply4(&call4(
+        "generateSignedIntegers",
+        serde_json::json!({"apiKey": key, "n": 1, "min": 1, "max": 6, "ticketId": ticket}),
+    ));
+    let serial = signed4["random"]["serialNumber"].clone();
+    let get_result = call4(
+        "getResult",
+        serde_json::json!({"apiKey": key, "serialNumber": serial}),
+    );
+    let get_ticket = call4("getTicket", serde_json::json!({"ticketId": ticket}));
+    reply4(&get_result);
+    reply4(&get_ticket);
+
     let mut group = c.benchmark_group(format!("randomd/call (one at a time, {label})"));
     group.bench_function("generateIntegers n=1", |b| {
         b.iter(|| runtime.block_on(server.handle(unsigned.as_bytes())))
+    });
+    group.bench_function("release 4 generateIntegers n=1", |b| {
+        b.iter(|| runtime.block_on(server4.handle(unsigned4.as_bytes())))
+    });
+    group.bench_function("release 4 getResult", |b| {
+        b.iter(|| runtime.block_on(server4.handle(get_result.as_bytes())))
+    });
+    group.bench_function("release 4 getTicket", |b| {
+        b.iter(|| runtime.block_on(server4.handle(get_ticket.as_bytes())))
     });
     group.bench_function("generateSignedIntegers n=1", |b| {
         b.iter(|| runtime.block_on(server.handle(signed.as_bytes())))

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jrpc::http::{HttpConfig, HttpServer};
+use jrpc::http::{HttpConfig, HttpServer, MediaTypes, Route, RouteOptions};
 use jrpc::{ErrorObject, Methods, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -386,6 +386,60 @@ async fn http2_with_prior_knowledge() {
     assert_eq!(response.version(), hyper::Version::HTTP_2);
     let body = response.into_body().collect().await.expect("body").to_bytes();
     assert_eq!(body, ANSWER.as_bytes());
+}
+
+#[tokio::test]
+async fn several_routes_each_with_its_server_and_media_types() {
+    let mut other = Methods::new();
+    other.method("add", ["a", "b"], |a: i64, b: i64| a * b);
+    let strict = RouteOptions {
+        media_types: MediaTypes::JsonOnly,
+    };
+    let routes = vec![
+        Route::new("/v1", Server::new(methods()), RouteOptions::default()),
+        Route::new("/v2", Server::new(other), strict),
+    ];
+    let server = HttpServer::bind_routes("127.0.0.1:0", routes, HttpConfig::default())
+        .await
+        .expect("bind");
+    let call = r#"{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}"#;
+    let cases = [
+        (
+            "/v1",
+            Some("application/json"),
+            200,
+            r#"{"jsonrpc":"2.0","result":5,"id":1}"#,
+        ),
+        (
+            "/v1",
+            Some("application/json-rpc"),
+            200,
+            r#"{"jsonrpc":"2.0","result":5,"id":1}"#,
+        ),
+        ("/v1", None, 200, r#"{"jsonrpc":"2.0","result":5,"id":1}"#),
+        (
+            "/v2",
+            Some("application/json; charset=utf-8"),
+            200,
+            r#"{"jsonrpc":"2.0","result":6,"id":1}"#,
+        ),
+        ("/v2", Some("application/json-rpc"), 415, ""),
+        ("/v2", None, 415, ""),
+        ("/", Some("application/json"), 404, ""),
+    ];
+    for (path, content_type, status, body) in cases {
+        let response = exchange(&server, &post(path, content_type, call)).await;
+        assert_eq!(response.status, status, "{path} {content_type:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&response.body),
+            body,
+            "{path} {content_type:?}"
+        );
+    }
+    let notification = r#"{"jsonrpc":"2.0","method":"add","params":[2,3]}"#;
+    let response = exchange(&server, &post("/v2", Some("application/json"), notification)).await;
+    assert_eq!(response.status, 204);
+    server.shutdown().await;
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ pub mod telemetry;
 
 use std::sync::Arc;
 
-use jrpc::http::{HttpConfig, HttpServer, Page};
+use jrpc::http::{HttpConfig, HttpServer, Page, Route, RouteOptions};
 
 use crate::app::App;
 use crate::clock::Clock;
@@ -89,6 +89,15 @@ pub async fn start_with_source(
         settings.daily_requests,
     )
     .await?;
+    let mut candidate = vec![0u8; 32];
+    getrandom::fill(&mut candidate).map_err(|e| e.to_string())?;
+    let secret = store
+        .shared_secret(app::PREGENERATED_SECRET, candidate)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pregenerated_secret: [u8; 32] = secret
+        .try_into()
+        .map_err(|_| "the stored pregenerated-randomization secret is not 32 bytes".to_owned())?;
     let app = Arc::new(App {
         store,
         entropy,
@@ -97,6 +106,7 @@ pub async fn start_with_source(
         advisory_delay_ms: settings.advisory_delay_ms,
         keys: Default::default(),
         telemetry: Default::default(),
+        pregenerated_secret,
     });
     let metrics = jrpc::server::metrics::Metrics::new();
     metrics.register(|registry| app.telemetry.register(registry));
@@ -104,11 +114,24 @@ pub async fn start_with_source(
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()
     };
-    let server = jrpc::Server::builder()
-        .layer(metrics.layer())
-        .limits(limits)
-        .discover(api::release1::discover())
-        .build(api::Release::One.methods(Arc::clone(&app)));
+    let routes = api::Release::ALL
+        .into_iter()
+        .map(|release| {
+            let limits = jrpc::Limits {
+                max_batch_len: release.max_batch_len(limits.max_batch_len),
+                ..limits.clone()
+            };
+            let mut builder = jrpc::Server::builder().layer(metrics.layer()).limits(limits);
+            if release == api::Release::One {
+                builder = builder.discover(api::release1::discover());
+            }
+            let server = builder.build(release.methods(Arc::clone(&app)));
+            let options = RouteOptions {
+                media_types: release.media_types(),
+            };
+            Route::new(release.path(), server, options)
+        })
+        .collect();
     let config = HttpConfig {
         path: api::Release::One.path().to_owned(),
         pages: vec![Page {
@@ -120,7 +143,7 @@ pub async fn start_with_source(
             .then_some(settings.max_connections_per_address),
         ..HttpConfig::default()
     };
-    let http = HttpServer::bind(settings.listen, server, config)
+    let http = HttpServer::bind_routes(settings.listen, routes, config)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let admin = match settings.admin_listen {

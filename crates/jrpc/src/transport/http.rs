@@ -1,4 +1,5 @@
-//! JSON-RPC over HTTP (hyper): POST on one path, HTTP/1.1 with keep-alive and pipelining, and HTTP/2.
+//! JSON-RPC over HTTP (hyper): POST on one path (or several, each with its own server: [`Route`]),
+//! HTTP/1.1 with keep-alive and pipelining, and HTTP/2.
 //!
 //! Status codes follow the conventions real clients expect: every JSON-RPC outcome is `200` with
 //! `application/json`, a message of notifications only is `204`, and only transport-level problems
@@ -103,6 +104,70 @@ impl Default for HttpConfig {
     }
 }
 
+/// Which declared media types a route accepts for a request body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MediaTypes {
+    /// `application/json`, `application/json-rpc` or `application/jsonrequest`, or none declared
+    /// (the default, and the rule of [`HttpConfig::path`]).
+    #[default]
+    Lenient,
+    /// `application/json` only (any parameters, any case), and it must be declared; anything else is 415.
+    JsonOnly,
+}
+
+impl MediaTypes {
+    fn accepts(self, value: Option<&HeaderValue>) -> bool {
+        match self {
+            MediaTypes::Lenient => acceptable_media_type(value),
+            MediaTypes::JsonOnly => value
+                .and_then(|value| value.to_str().ok())
+                .map(|value| value.split(';').next().unwrap_or_default().trim())
+                .is_some_and(|essence| essence.eq_ignore_ascii_case("application/json")),
+        }
+    }
+}
+
+/// How one route of [`HttpServer::bind_routes`] treats its requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteOptions {
+    /// The request media types it accepts.
+    pub media_types: MediaTypes,
+}
+
+/// One RPC path with its own server and rules, for serving several APIs on one listener
+/// (e.g. several releases of a service side by side).
+#[derive(Debug)]
+pub struct Route<S> {
+    path: String,
+    server: Server<S>,
+    options: RouteOptions,
+    max_body_bytes: usize,
+}
+
+impl<S> Route<S> {
+    /// `server` answering POSTs (and WebSocket upgrades) on `path`.
+    pub fn new(path: impl Into<String>, server: Server<S>, options: RouteOptions) -> Self {
+        let max_body_bytes = server.limits().max_request_bytes;
+        Route {
+            path: path.into(),
+            server,
+            options,
+            max_body_bytes,
+        }
+    }
+}
+
+impl<S: Clone> Clone for Route<S> {
+    fn clone(&self) -> Self {
+        Route {
+            path: self.path.clone(),
+            server: self.server.clone(),
+            options: self.options,
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+}
+
 /// A fixed document served beside the RPC path.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -118,9 +183,9 @@ pub struct Page {
 /// that serves connections with upgrades.
 #[derive(Debug)]
 pub struct HttpService<S> {
-    server: Server<S>,
+    /// The RPC paths: [`HttpConfig::path`] with its server, or the routes given.
+    routes: Arc<[Route<S>]>,
     config: Arc<HttpConfig>,
-    max_body_bytes: usize,
     websockets: WebSockets,
     /// The connection's request counts, when [`HttpServer`] watches it for stalls.
     activity: Option<Arc<Activity>>,
@@ -142,9 +207,8 @@ where
 {
     fn clone(&self) -> Self {
         HttpService {
-            server: self.server.clone(),
+            routes: Arc::clone(&self.routes),
             config: Arc::clone(&self.config),
-            max_body_bytes: self.max_body_bytes,
             websockets: self.websockets.clone(),
             activity: self.activity.clone(),
             slot: self.slot.clone(),
@@ -167,16 +231,38 @@ impl<S> HttpService<S> {
         )
     }
 
+    /// Wraps several routes, each an RPC path with its own server and rules; `config.path` is not
+    /// used. Its WebSocket connections run until their clients leave.
+    pub fn with_routes(routes: Vec<Route<S>>, config: HttpConfig) -> Self {
+        let websockets = WebSockets {
+            shutdown: super::connection::never_stopped(),
+            tracker: TaskTracker::new(),
+        };
+        HttpService::routed(routes, config, websockets)
+    }
+
     fn with_websockets(server: Server<S>, config: HttpConfig, websockets: WebSockets) -> Self {
-        let max_body_bytes = config.max_body_bytes.unwrap_or(server.limits().max_request_bytes);
+        let route = Route::new(config.path.clone(), server, RouteOptions::default());
+        HttpService::routed(vec![route], config, websockets)
+    }
+
+    fn routed(mut routes: Vec<Route<S>>, config: HttpConfig, websockets: WebSockets) -> Self {
+        if let Some(max) = config.max_body_bytes {
+            for route in &mut routes {
+                route.max_body_bytes = max;
+            }
+        }
         HttpService {
-            server,
+            routes: routes.into(),
             config: Arc::new(config),
-            max_body_bytes,
             websockets,
             activity: None,
             slot: None,
         }
+    }
+
+    fn route(&self, path: &str) -> Option<&Route<S>> {
+        self.routes.iter().find(|route| route.path == path)
     }
 }
 
@@ -216,7 +302,7 @@ where
     /// CORS around [`HttpService::answer`], on the RPC path and the pages only.
     fn answer_cors(&self, cors: &Cors, request: Request<Incoming>) -> BoxedResponse {
         let path = request.uri().path();
-        let allow_methods = if path == self.config.path {
+        let allow_methods = if self.route(path).is_some() {
             "POST"
         } else if self.config.pages.iter().any(|page| page.path == path) {
             "GET, HEAD"
@@ -241,12 +327,12 @@ where
     fn answer(&self, request: Request<Incoming>) -> BoxedResponse {
         // Answers made at once drop it on return; a call's answer keeps it until sent.
         let running = self.activity.as_ref().map(Activity::start);
-        if request.uri().path() != self.config.path {
+        let Some(route) = self.route(request.uri().path()) else {
             return ready(self.page(&request));
-        }
+        };
         #[cfg(feature = "ws")]
         if ws::is_upgrade(&request) {
-            return ready(self.upgrade(request));
+            return ready(self.upgrade(route, request));
         }
         if request.method() != Method::POST {
             let mut response = status_only(StatusCode::METHOD_NOT_ALLOWED);
@@ -255,7 +341,11 @@ where
                 .insert(ALLOW, HeaderValue::from_static("POST"));
             return ready(response);
         }
-        if !acceptable_media_type(request.headers().get(CONTENT_TYPE)) {
+        if !route
+            .options
+            .media_types
+            .accepts(request.headers().get(CONTENT_TYPE))
+        {
             return ready(status_only(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
         let declared_length = request
@@ -263,11 +353,11 @@ where
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<u64>().ok());
-        let limit = self.max_body_bytes;
+        let limit = route.max_body_bytes;
         if declared_length.is_some_and(|length| length > limit as u64) {
             return ready(too_large(limit));
         }
-        let server = self.server.clone();
+        let server = route.server.clone();
         let config = Arc::clone(&self.config);
         Box::pin(async move {
             let _running = running;
@@ -298,16 +388,16 @@ where
     S: CallService,
 {
     /// Accepts a WebSocket upgrade and starts serving the connection once hyper hands it over.
-    fn upgrade(&self, mut request: Request<Incoming>) -> Response<Full<Bytes>> {
+    fn upgrade(&self, route: &Route<S>, mut request: Request<Incoming>) -> Response<Full<Bytes>> {
         let handshake = match ws::handshake(&request) {
             Ok(handshake) => handshake,
             Err(status) => return status_only(status),
         };
         let upgrade = hyper::upgrade::on(&mut request);
-        let server = self.server.clone();
+        let server = route.server.clone();
         let limits = self.config.websocket.clone();
         let shutdown = self.websockets.shutdown.clone();
-        let max_message = self.max_body_bytes;
+        let max_message = route.max_body_bytes;
         let slot = self.slot.clone();
         self.websockets.tracker.spawn(async move {
             // The upgraded connection keeps the HTTP connection's slot until it closes.
@@ -426,6 +516,33 @@ impl HttpServer {
     where
         S: CallService,
     {
+        let route = Route::new(config.path.clone(), server, RouteOptions::default());
+        HttpServer::serve_routes(listener, vec![route], config)
+    }
+
+    /// Binds `addr` and serves several RPC paths, each with its own server and rules
+    /// ([`Route`]); `config.path` is not used, everything else of `config` applies to all.
+    pub async fn bind_routes<S>(
+        addr: impl ToSocketAddrs,
+        routes: Vec<Route<S>>,
+        config: HttpConfig,
+    ) -> io::Result<HttpServer>
+    where
+        S: CallService,
+    {
+        let listener = TcpListener::bind(addr).await?;
+        HttpServer::serve_routes(listener, routes, config)
+    }
+
+    /// Like [`HttpServer::bind_routes`], on a listener that is already bound.
+    pub fn serve_routes<S>(
+        listener: TcpListener,
+        routes: Vec<Route<S>>,
+        config: HttpConfig,
+    ) -> io::Result<HttpServer>
+    where
+        S: CallService,
+    {
         let local_addr = listener.local_addr()?;
         let tls = config
             .tls
@@ -440,7 +557,7 @@ impl HttpServer {
             shutdown: signal.clone(),
             tracker: TaskTracker::new(),
         };
-        let service = HttpService::with_websockets(server, config, websockets);
+        let service = HttpService::routed(routes, config, websockets);
         let connections = Connections {
             builder: Arc::new(builder),
             tls,
@@ -547,7 +664,12 @@ fn serve_connection<S>(
     let slot = Arc::new(slot);
     let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot));
     let watcher = graceful.watcher();
-    let open = service.server.open_connection("http");
+    // A connection is counted once, by the first route's server (routes of one listener share
+    // their observers when they share a metrics layer).
+    let open = service
+        .routes
+        .first()
+        .and_then(|route| route.server.open_connection("http"));
     tokio::spawn(async move {
         let _slot = slot;
         let _open = open;

@@ -4,7 +4,7 @@
 use jrpc::ErrorObject;
 use serde_json::{json, Value};
 
-use crate::app::AppError;
+use crate::app::{AppError, TicketProblem};
 use crate::domain::Invalid;
 use crate::quota::Refusal;
 
@@ -42,6 +42,8 @@ impl From<AppError> for ErrorObject {
         match error {
             AppError::Refused(refusal) => refused(refusal),
             AppError::Unavailable => offline(),
+            AppError::Ticket(problem) => ticket(problem),
+            AppError::NoSuchResult(serial) => not_found(&serial.to_string()),
             AppError::Internal(reason) => ErrorObject::internal(reason),
         }
     }
@@ -149,4 +151,28 @@ pub fn out_of_bits(required: i64, left: i64) -> ErrorObject {
         format!("The operation requires {required} bits, but the API key only has {left} left"),
     )
     .with_data([required, left])
+}
+
+/// 303: no such resource (a signed result's serial number).
+pub fn not_found(id: &str) -> ErrorObject {
+    ErrorObject::new(303, format!("The resource identified by '{id}' was not found")).with_data([id])
+}
+
+/// 420, 421, 422 and 426: a ticket that cannot be used or revealed (`data: null`).
+pub fn ticket(problem: TicketProblem) -> ErrorObject {
+    let (code, message) = match problem {
+        TicketProblem::NotFound => (420, "The ticket you specified does not exist"),
+        TicketProblem::OtherKey => (
+            421,
+            "The ticket you specified exists but is not for the API key you specified",
+        ),
+        TicketProblem::AlreadyUsed => (422, "The ticket you specified has already been used"),
+        TicketProblem::NotYetUsed => (426, "The ticket you specified has not yet been used"),
+    };
+    ErrorObject::new(code, message).with_data(Value::Null)
+}
+
+/// 425: licenseData sent for a key whose licence takes none (every key of this service).
+pub fn license_data_not_allowed() -> ErrorObject {
+    ErrorObject::new(425, "The API key you specified does not permit licenseData").with_data(Value::Null)
 }

@@ -9,6 +9,7 @@
 pub mod errors;
 mod params;
 pub mod release1;
+pub mod release4;
 
 use std::sync::Arc;
 
@@ -21,16 +22,22 @@ use crate::app::App;
 pub enum Release {
     /// Release 1, the API of the reference.
     One,
+    /// Release 2: served with Release 4's methods (a superset its clients accept).
+    Two,
+    /// Release 4, the API of today's official clients.
+    Four,
 }
 
 impl Release {
     /// Every release served, each on its own path.
-    pub const ALL: [Release; 1] = [Release::One];
+    pub const ALL: [Release; 3] = [Release::One, Release::Two, Release::Four];
 
     /// The path its methods are called on.
     pub fn path(self) -> &'static str {
         match self {
             Release::One => release1::PATH,
+            Release::Two => release4::PATH_2,
+            Release::Four => release4::PATH,
         }
     }
 
@@ -38,6 +45,25 @@ impl Release {
     pub fn methods(self, app: Arc<App>) -> Methods<App> {
         match self {
             Release::One => release1::methods(app),
+            Release::Two | Release::Four => release4::methods(app),
+        }
+    }
+
+    /// From Release 2 on, the request must be declared `application/json` (else 415), and
+    /// notifications are answered 204 (as for Release 1: the server answers them with nothing).
+    pub fn media_types(self) -> jrpc::http::MediaTypes {
+        match self {
+            Release::One => jrpc::http::MediaTypes::Lenient,
+            Release::Two | Release::Four => jrpc::http::MediaTypes::JsonOnly,
+        }
+    }
+
+    /// The most elements of a batch: Release 1 keeps the general server's (unchanged), later
+    /// releases refuse every batch with one -32600, as the reference says they do not support them.
+    pub fn max_batch_len(self, general: usize) -> usize {
+        match self {
+            Release::One => general,
+            Release::Two | Release::Four => 0,
         }
     }
 }

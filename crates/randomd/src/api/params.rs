@@ -43,6 +43,20 @@ impl NamedParams {
         Ok(NamedParams { members })
     }
 
+    /// Like [`NamedParams::parse`], with optional params sent as `null` taken as left out (Release
+    /// 4's clients send every optional parameter, often as `null`).
+    pub fn parse_nullable(
+        raw: Option<&str>,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<NamedParams, ErrorObject> {
+        let mut params = NamedParams::parse(raw, required, optional)?;
+        params
+            .members
+            .retain(|(name, value)| !(*value == OrderedJson::Null && optional.contains(&name.as_str())));
+        Ok(params)
+    }
+
     /// The raw value of a parameter.
     pub fn get(&self, name: &str) -> Option<&OrderedJson> {
         self.members
@@ -110,7 +124,7 @@ impl NamedParams {
     }
 }
 
-fn read_integer(name: &str, value: &OrderedJson, min: i64, max: i64) -> Result<i64, ErrorObject> {
+pub fn read_integer(name: &str, value: &OrderedJson, min: i64, max: i64) -> Result<i64, ErrorObject> {
     let OrderedJson::Number(number) = value else {
         return Err(errors::malformed(name));
     };

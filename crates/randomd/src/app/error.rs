@@ -12,8 +12,21 @@ pub enum AppError {
     /// The service cannot serve now: the entropy source failed its health tests or the store is
     /// unreachable. The cause was logged where it happened.
     Unavailable,
+    /// A ticket that cannot be used or shown as asked.
+    Ticket(TicketProblem),
+    /// No signed result with this serial number for this key.
+    NoSuchResult(i64),
     /// A failure of the service itself (a task that died, a signature that could not be made).
     Internal(String),
+}
+
+/// Why a ticket could not be used or revealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketProblem {
+    NotFound,
+    OtherKey,
+    AlreadyUsed,
+    NotYetUsed,
 }
 
 impl From<Refusal> for AppError {
@@ -27,6 +40,8 @@ impl fmt::Display for AppError {
         match self {
             AppError::Refused(refusal) => write!(f, "refused: {refusal:?}"),
             AppError::Unavailable => f.write_str("service unavailable"),
+            AppError::Ticket(problem) => write!(f, "ticket: {problem:?}"),
+            AppError::NoSuchResult(serial) => write!(f, "no signed result {serial}"),
             AppError::Internal(reason) => write!(f, "internal error: {reason}"),
         }
     }

@@ -11,14 +11,16 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-pub use self::error::AppError;
+pub use self::error::{AppError, TicketProblem};
 use crate::clock::{day_of, Clock};
-use crate::domain::{Generate, Kind, RandomStream, Values};
+use crate::domain::{Generate, Kind, RandomStream, Randomization, Values};
 use crate::entropy::{Entropy, EntropyError};
 use crate::keys::{self, KeyHash};
 use crate::quota::{CachedKey, Charge, Charged, KeyCache, Refusal};
 use crate::signing::Signer;
-use crate::store::{KeyRecord, KeyStatus, Store, StoreError};
+use crate::store::{KeyRecord, Store, StoreError, TicketClaim};
+/// A key's status and a ticket, as the API shows them.
+pub use crate::store::{KeyStatus, TicketRecord};
 use crate::telemetry::Telemetry;
 
 /// The JSON-RPC method a generation request came through, as a metric's label (from a fixed set).
@@ -26,6 +28,8 @@ fn method_name(kind: Kind, signed: bool) -> &'static str {
     match (kind, signed) {
         (Kind::Integers, false) => "generateIntegers",
         (Kind::Integers, true) => "generateSignedIntegers",
+        (Kind::IntegerSequences, false) => "generateIntegerSequences",
+        (Kind::IntegerSequences, true) => "generateSignedIntegerSequences",
         (Kind::DecimalFractions, false) => "generateDecimalFractions",
         (Kind::DecimalFractions, true) => "generateSignedDecimalFractions",
         (Kind::Gaussians, false) => "generateGaussians",
@@ -64,7 +68,19 @@ pub struct App {
     pub keys: KeyCache,
     /// What the admin listener's `/metrics` reports of the service's own work.
     pub telemetry: Arc<Telemetry>,
+    /// The secret behind pregenerated randomization: 32 random bytes made once and kept in the
+    /// store, so every instance sharing it derives the same values (see [`App::stream_key`]).
+    pub pregenerated_secret: [u8; 32],
 }
+
+/// The name the pregenerated-randomization secret is kept under in the store.
+pub const PREGENERATED_SECRET: &str = "pregenerated-randomization";
+
+/// Unused tickets expire this long after creation (shown in `expirationTime`).
+pub const TICKET_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The most tickets `listTickets` returns.
+pub const MAX_LISTED_TICKETS: i64 = 2000;
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -87,6 +103,8 @@ pub struct Generated {
     pub hashed_api_key: Arc<str>,
     /// When the bill was committed.
     pub completed: OffsetDateTime,
+    /// The key's id, to keep a signed result under.
+    pub key_id: i64,
 }
 
 /// A key's status and allowances, as `getUsage` reports them.
@@ -123,7 +141,24 @@ impl App {
         request: &Generate,
         signed: bool,
     ) -> Result<Generated, AppError> {
-        let generated = self.generate_unrecorded(api_key, request, signed).await;
+        self.generate_with(api_key, request, signed, &Randomization::Fresh, None)
+            .await
+    }
+
+    /// Like [`App::generate`], from the given randomization, using `ticket` if given (signed
+    /// requests only): the ticket is claimed before anything is drawn, and given back if the
+    /// request is then refused. Billed requests and refusals are counted for `/metrics`.
+    pub async fn generate_with(
+        &self,
+        api_key: &str,
+        request: &Generate,
+        signed: bool,
+        randomization: &Randomization,
+        ticket: Option<&str>,
+    ) -> Result<Generated, AppError> {
+        let generated = self
+            .generate_unrecorded(api_key, request, signed, randomization, ticket)
+            .await;
         match &generated {
             Ok(done) => self
                 .telemetry
@@ -139,13 +174,52 @@ impl App {
         api_key: &str,
         request: &Generate,
         signed: bool,
+        randomization: &Randomization,
+        ticket: Option<&str>,
     ) -> Result<Generated, AppError> {
         let bits = request.bits();
         let day = day_of(self.clock.now());
         let hash = keys::storage_hash(api_key);
         let key = self.spendable_key(&hash, day, bits).await?;
+        if let Some(ticket) = ticket {
+            let claim = self
+                .store
+                .claim_ticket(ticket.to_owned(), key.id, self.clock.now().unix_timestamp())
+                .await
+                .map_err(store_failed)?;
+            let problem = match claim {
+                TicketClaim::Claimed => None,
+                TicketClaim::NoSuchTicket => Some(TicketProblem::NotFound),
+                TicketClaim::OtherKey => Some(TicketProblem::OtherKey),
+                TicketClaim::AlreadyUsed => Some(TicketProblem::AlreadyUsed),
+            };
+            if let Some(problem) = problem {
+                return Err(AppError::Ticket(problem));
+            }
+        }
+        let outcome = self
+            .draw_and_charge(&key, &hash, day, request, bits, signed, randomization)
+            .await;
+        if let (Err(_), Some(ticket)) = (&outcome, ticket) {
+            if let Err(error) = self.store.release_ticket(ticket.to_owned()).await {
+                tracing::error!(%error, "a claimed ticket could not be given back");
+            }
+        }
+        outcome
+    }
 
-        let values = self.draw(request, bits).await?;
+    #[allow(clippy::too_many_arguments)]
+    async fn draw_and_charge(
+        &self,
+        key: &CachedKey,
+        hash: &KeyHash,
+        day: i64,
+        request: &Generate,
+        bits: i64,
+        signed: bool,
+        randomization: &Randomization,
+    ) -> Result<Generated, AppError> {
+        let values = self.draw(request, bits, randomization).await?;
         let started = std::time::Instant::now();
         let outcome = self
             .store
@@ -160,15 +234,154 @@ impl App {
         self.telemetry
             .commit_seconds
             .observe(started.elapsed().as_secs_f64());
-        self.keys.charged(&hash, day, outcome.as_ref());
+        self.keys.charged(hash, day, outcome.as_ref());
         let charged = outcome?;
         Ok(Generated {
             values,
             bits,
             charged,
-            hashed_api_key: key.hashed_api_key,
+            hashed_api_key: Arc::clone(&key.hashed_api_key),
             completed: self.clock.now(),
+            key_id: key.id,
         })
+    }
+
+    /// The key of the deterministic stream of a pregenerated randomization:
+    /// HMAC-SHA256(secret, label), label `date:YYYY-MM-DD` or `id:<identifier>`.
+    ///
+    /// Sound because HMAC-SHA256 is a pseudorandom function: under a secret, uniformly random
+    /// 256-bit key, distinct labels give independent-looking uniform keys, and nobody without the
+    /// secret can predict a date's values before the service shows them. The stream itself is
+    /// ChaCha20 ([`RandomStream::keystream`]). The secret is in the store, so every instance derives
+    /// the same keys.
+    pub fn stream_key(&self, label: &str) -> [u8; 32] {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.pregenerated_secret);
+        let tag = aws_lc_rs::hmac::sign(&key, label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Keeps a signed result for `getResult` and `getTicket`, and marks the ticket it used.
+    pub async fn keep_result(
+        &self,
+        generated: &Generated,
+        result: String,
+        ticket: Option<&str>,
+    ) -> Result<(), AppError> {
+        let Some(serial) = generated.charged.serial else {
+            return Ok(());
+        };
+        self.store
+            .save_result(
+                generated.key_id,
+                serial,
+                result,
+                generated.completed.unix_timestamp(),
+            )
+            .await
+            .map_err(store_failed)?;
+        if let Some(ticket) = ticket {
+            self.store
+                .finish_ticket(ticket.to_owned(), serial)
+                .await
+                .map_err(store_failed)?;
+        }
+        Ok(())
+    }
+
+    /// A signed result of the key, by serial number, and the key's allowances now. Not billed.
+    pub async fn result(&self, api_key: &str, serial: i64) -> Result<(String, KeyRecord), AppError> {
+        let key = self
+            .find_key(&keys::storage_hash(api_key), day_of(self.clock.now()))
+            .await?;
+        match self
+            .store
+            .find_result(key.id, serial)
+            .await
+            .map_err(store_failed)?
+        {
+            Some(result) => Ok((result, key)),
+            None => Err(AppError::NoSuchResult(serial)),
+        }
+    }
+
+    /// Creates `n` unused tickets for a running key. Not billed.
+    pub async fn create_tickets(
+        &self,
+        api_key: &str,
+        n: usize,
+        show_result: bool,
+    ) -> Result<Vec<TicketRecord>, AppError> {
+        let key = self.running_key(api_key).await?;
+        let created_at = self.clock.now().unix_timestamp();
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+            ids.push(hex::encode(bytes));
+        }
+        self.store
+            .create_tickets(key.id, ids.clone(), show_result, created_at)
+            .await
+            .map_err(store_failed)?;
+        Ok(ids
+            .into_iter()
+            .map(|ticket_id| TicketRecord {
+                ticket_id,
+                key_id: key.id,
+                hashed_api_key: key.hashed_api_key.clone(),
+                show_result,
+                created_at,
+                used_at: None,
+                serial: None,
+                result: None,
+            })
+            .collect())
+    }
+
+    /// A ticket, whoever asks.
+    pub async fn ticket(&self, ticket_id: &str) -> Result<TicketRecord, AppError> {
+        self.store
+            .find_ticket(ticket_id.to_owned())
+            .await
+            .map_err(store_failed)?
+            .ok_or(AppError::Ticket(TicketProblem::NotFound))
+    }
+
+    /// The key's tickets, oldest first, at most [`MAX_LISTED_TICKETS`].
+    pub async fn tickets(&self, api_key: &str) -> Result<Vec<TicketRecord>, AppError> {
+        let key = self.running_key(api_key).await?;
+        self.store
+            .list_tickets(key.id, MAX_LISTED_TICKETS)
+            .await
+            .map_err(store_failed)
+    }
+
+    /// Makes a used ticket of the key show its result; how many tickets changed.
+    pub async fn reveal_ticket(&self, api_key: &str, ticket_id: &str) -> Result<u64, AppError> {
+        let key = self.running_key(api_key).await?;
+        let ticket = self.ticket(ticket_id).await?;
+        if ticket.key_id != key.id {
+            return Err(AppError::Ticket(TicketProblem::OtherKey));
+        }
+        if ticket.used_at.is_none() {
+            return Err(AppError::Ticket(TicketProblem::NotYetUsed));
+        }
+        self.store
+            .reveal_ticket(key.id, ticket_id.to_owned())
+            .await
+            .map_err(store_failed)
+    }
+
+    async fn running_key(&self, api_key: &str) -> Result<KeyRecord, AppError> {
+        let key = self
+            .find_key(&keys::storage_hash(api_key), day_of(self.clock.now()))
+            .await?;
+        if key.status != KeyStatus::Running {
+            return Err(Refusal::NotRunning.into());
+        }
+        Ok(key)
     }
 
     /// The base64 signature of `message` (compact JSON of a `random` object), made on the
@@ -234,7 +447,25 @@ impl App {
         Ok(key)
     }
 
-    async fn draw(&self, request: &Generate, bits: i64) -> Result<Values, AppError> {
+    async fn draw(
+        &self,
+        request: &Generate,
+        bits: i64,
+        randomization: &Randomization,
+    ) -> Result<Values, AppError> {
+        if let Some(label) = randomization.label() {
+            let key = self.stream_key(&label);
+            if bits <= INLINE_BITS {
+                return request
+                    .draw(&mut RandomStream::keystream(key))
+                    .map_err(no_entropy);
+            }
+            let request = request.clone();
+            return tokio::task::spawn_blocking(move || request.draw(&mut RandomStream::keystream(key)))
+                .await
+                .map_err(task_failed)?
+                .map_err(no_entropy);
+        }
         if bits <= INLINE_BITS {
             return request
                 .draw(&mut RandomStream::new(&self.entropy))

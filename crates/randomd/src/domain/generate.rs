@@ -3,12 +3,15 @@
 use std::collections::HashSet;
 
 use base64::Engine as _;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
 
 use crate::entropy::{Entropy, EntropyError};
 
-/// Reads random bytes from the pool in chunks and hands them out as uniform values.
+/// Reads random bytes from the pool in chunks and hands them out as uniform values; or, for
+/// pregenerated randomization, from a deterministic keystream (see [`RandomStream::keystream`]).
 pub struct RandomStream<'a> {
-    entropy: &'a Entropy,
+    source: Source<'a>,
     buffer: [u8; 512],
     /// Bytes of `buffer` filled by the last refill; it doubles each time, so a call that needs eight
     /// bytes takes 32 from the pool, not 512, while a large one soon reads 512 at a time.
@@ -16,19 +19,39 @@ pub struct RandomStream<'a> {
     position: usize,
 }
 
+enum Source<'a> {
+    Pool(&'a Entropy),
+    Keystream(Box<ChaCha20Rng>),
+}
+
 impl std::fmt::Debug for RandomStream<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RandomStream")
-            .field("entropy", self.entropy)
-            .finish()
+        match &self.source {
+            Source::Pool(entropy) => f.debug_struct("RandomStream").field("entropy", entropy).finish(),
+            Source::Keystream(_) => f.write_str("RandomStream(keystream)"),
+        }
     }
 }
 
 impl<'a> RandomStream<'a> {
     /// A stream over `entropy`.
     pub fn new(entropy: &'a Entropy) -> Self {
+        RandomStream::over(Source::Pool(entropy))
+    }
+
+    /// A deterministic stream: the ChaCha20 keystream (RFC 8439's block function, nonce and counter
+    /// starting at zero, as `rand_chacha` defines it and keeps stable) under the 256-bit `key`.
+    /// The same key gives the same bytes on every machine, so the same request gives the same values.
+    /// Sound as long as the key is secret and uniformly random: ChaCha20's keystream is then
+    /// indistinguishable from random bytes, and values are derived from it by the same unbiased
+    /// rejection sampling as from the pool.
+    pub fn keystream(key: [u8; 32]) -> RandomStream<'static> {
+        RandomStream::over(Source::Keystream(Box::new(ChaCha20Rng::from_seed(key))))
+    }
+
+    fn over(source: Source<'a>) -> Self {
         RandomStream {
-            entropy,
+            source,
             buffer: [0; 512],
             filled: 0,
             position: 0,
@@ -37,13 +60,30 @@ impl<'a> RandomStream<'a> {
 
     /// Fills `out` with random bytes.
     pub fn fill(&mut self, out: &mut [u8]) -> Result<(), EntropyError> {
+        let entropy = match &mut self.source {
+            Source::Pool(entropy) => *entropy,
+            Source::Keystream(rng) => {
+                // Whole buffers of keystream (rand_chacha hands out whole 32-bit words per call),
+                // then byte by byte: the bytes do not depend on how the reads are cut.
+                for byte in out.iter_mut() {
+                    if self.position == self.filled {
+                        rng.fill_bytes(&mut self.buffer);
+                        self.filled = self.buffer.len();
+                        self.position = 0;
+                    }
+                    *byte = self.buffer[self.position];
+                    self.position += 1;
+                }
+                return Ok(());
+            }
+        };
         if out.len() >= self.buffer.len() {
-            return self.entropy.fill(out);
+            return entropy.fill(out);
         }
         for byte in out.iter_mut() {
             if self.position == self.filled {
                 let size = (self.filled * 2).clamp(32, self.buffer.len());
-                self.entropy.fill(&mut self.buffer[..size])?;
+                entropy.fill(&mut self.buffer[..size])?;
                 self.filled = size;
                 self.position = 0;
             }
@@ -332,6 +372,30 @@ mod tests {
 
     fn entropy() -> Entropy {
         Entropy::new(SourceKind::Os.open().unwrap())
+    }
+
+    #[test]
+    fn a_keystream_is_the_same_for_the_same_key_whatever_the_reads() {
+        let mut one = RandomStream::keystream([7; 32]);
+        let mut two = RandomStream::keystream([7; 32]);
+        let mut a = [0u8; 1000];
+        one.fill(&mut a).unwrap();
+        let mut b = Vec::new();
+        for size in [1usize, 3, 600, 396] {
+            let mut part = vec![0u8; size];
+            two.fill(&mut part).unwrap();
+            b.extend(part);
+        }
+        assert_eq!(&a[..], &b[..]);
+        let mut other = RandomStream::keystream([8; 32]);
+        let mut c = [0u8; 1000];
+        other.fill(&mut c).unwrap();
+        assert_ne!(a, c);
+        // RFC 8439 2.3.2's block function with an all-zero key, nonce and counter begins 76 b8 e0 ad.
+        let mut zero = RandomStream::keystream([0; 32]);
+        let mut first = [0u8; 4];
+        zero.fill(&mut first).unwrap();
+        assert_eq!(first, [0x76, 0xb8, 0xe0, 0xad]);
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub mod limits {
     pub const BLOB_SIZE: (i64, i64) = (1, MAX_BLOB_BITS);
     /// The bases integers may be written in.
     pub const BASES: [i64; 4] = [2, 8, 10, 16];
+    /// `n` of integer sequences (Release 4).
+    pub const SEQUENCES_N: (i64, i64) = (1, 1_000);
+    /// `length` of one integer sequence, and the most integers all sequences of a request hold.
+    pub const SEQUENCE_LENGTH: (i64, i64) = (1, 10_000);
 }
 
 /// Which generator.
@@ -49,6 +53,8 @@ pub enum Kind {
     Strings,
     Uuids,
     Blobs,
+    /// Release 4's integer sequences (not in [`Kind::ALL`], which lists Release 1's generators).
+    IntegerSequences,
 }
 
 impl Kind {
@@ -91,6 +97,34 @@ pub enum Invalid {
     DomainTooSmall { n: i64, domain: u64 },
     /// The values would be larger than allowed, in bits.
     TooLarge { size: i64, max: i64 },
+}
+
+/// Where a request's randomness comes from (Release 4's `pregeneratedRandomization`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Randomization {
+    /// Fresh true randomness from the pool, discarded afterwards.
+    Fresh,
+    /// The randomness of a day (today or a past day, checked by the API).
+    Date(time::Date),
+    /// The randomness of an identifier of 1 to 64 characters.
+    Id(String),
+}
+
+impl Randomization {
+    /// The label the deterministic stream's key is derived from: `date:YYYY-MM-DD` or `id:` and
+    /// the identifier. The prefixes keep a date and an identifier spelt like it apart.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            Randomization::Fresh => None,
+            Randomization::Date(date) => Some(format!(
+                "date:{:04}-{:02}-{:02}",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            )),
+            Randomization::Id(id) => Some(format!("id:{id}")),
+        }
+    }
 }
 
 /// A number as the client wrote it: its value, and its text for echoing back (`5.0` stays `5.0`).
@@ -178,6 +212,19 @@ pub enum Generate {
         size: i64,
         format: BlobFormat,
     },
+    IntegerSequences {
+        sequences: Vec<Sequence>,
+    },
+}
+
+/// One sequence of an integer-sequences request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sequence {
+    pub length: i64,
+    pub min: i64,
+    pub max: i64,
+    pub replacement: bool,
+    pub base: i64,
 }
 
 /// What a request yields.
@@ -189,6 +236,8 @@ pub enum Values {
     Numbers(Vec<f64>),
     /// Integers in another base, strings, UUIDs and blobs.
     Texts(Vec<String>),
+    /// One list of values per sequence.
+    Sequences(Vec<Values>),
 }
 
 /// `value` if it lies in `range`.
@@ -328,6 +377,41 @@ impl Generate {
         Ok(Generate::Blobs { n, size, format })
     }
 
+    /// Integer sequences: each one checked as [`Generate::integers`] checks its request, and
+    /// all of them together at most [`limits::SEQUENCE_LENGTH`]'s maximum of integers (304).
+    pub fn integer_sequences(sequences: Vec<Sequence>) -> Result<Generate, Invalid> {
+        let mut total = 0;
+        for sequence in &sequences {
+            in_range("length", sequence.length, limits::SEQUENCE_LENGTH)?;
+            in_range("min", sequence.min, limits::INTEGER)?;
+            in_range("max", sequence.max, limits::INTEGER)?;
+            if !limits::BASES.contains(&sequence.base) {
+                return Err(Invalid::IllegalValue { param: "base" });
+            }
+            if sequence.min > sequence.max {
+                return Err(Invalid::MustBeLess {
+                    first: "min",
+                    second: "max",
+                });
+            }
+            let domain = sequence.max - sequence.min + 1;
+            if !sequence.replacement && sequence.length > domain {
+                return Err(Invalid::DomainTooSmall {
+                    n: sequence.length,
+                    domain: domain as u64,
+                });
+            }
+            total += sequence.length;
+        }
+        if total > limits::SEQUENCE_LENGTH.1 {
+            return Err(Invalid::TooLarge {
+                size: total,
+                max: limits::SEQUENCE_LENGTH.1,
+            });
+        }
+        Ok(Generate::IntegerSequences { sequences })
+    }
+
     /// Which generator this request is for.
     pub fn kind(&self) -> Kind {
         match self {
@@ -337,6 +421,7 @@ impl Generate {
             Generate::Strings { .. } => Kind::Strings,
             Generate::Uuids { .. } => Kind::Uuids,
             Generate::Blobs { .. } => Kind::Blobs,
+            Generate::IntegerSequences { .. } => Kind::IntegerSequences,
         }
     }
 
@@ -360,6 +445,10 @@ impl Generate {
             } => generate::bits_used(*n as u64, *length as f64 * (characters.count() as f64).log2()),
             Generate::Uuids { n } => (*n as u64) * 122,
             Generate::Blobs { n, size, .. } => (*n * *size) as u64,
+            Generate::IntegerSequences { sequences } => sequences
+                .iter()
+                .map(|s| generate::bits_used(s.length as u64, ((s.max - s.min + 1) as f64).log2()))
+                .sum(),
         };
         bits as i64
     }
@@ -427,6 +516,25 @@ impl Generate {
             Generate::Blobs { n, size, format } => {
                 Values::Texts(generate::blobs(stream, *n as usize, *size as usize, *format)?)
             }
+            Generate::IntegerSequences { sequences } => Values::Sequences(
+                sequences
+                    .iter()
+                    .map(|s| {
+                        let values =
+                            generate::integers(stream, s.length as usize, s.min, s.max, s.replacement)?;
+                        Ok(if s.base == 10 {
+                            Values::Integers(values)
+                        } else {
+                            Values::Texts(
+                                values
+                                    .into_iter()
+                                    .map(|v| generate::in_base(v, s.base as u32, s.min, s.max))
+                                    .collect(),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, EntropyError>>()?,
+            ),
         })
     }
 }

@@ -105,6 +105,32 @@ pub struct NewKey {
     pub created_at: i64,
 }
 
+/// A ticket as stored, with its key's published hash and, once used, its signed result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRecord {
+    pub ticket_id: String,
+    pub key_id: i64,
+    pub hashed_api_key: String,
+    pub show_result: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub used_at: Option<i64>,
+    pub serial: Option<i64>,
+    /// The signed result (compact JSON of the result object), once used.
+    pub result: Option<String>,
+}
+
+/// What claiming a ticket for a signed request found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketClaim {
+    /// This request has the ticket: nobody else can claim it.
+    Claimed,
+    NoSuchTicket,
+    /// The ticket belongs to another key.
+    OtherKey,
+    AlreadyUsed,
+}
+
 /// The store could not do its work (unreachable, corrupt, full disk...).
 #[derive(Debug, Clone)]
 pub struct StoreError(pub String);
@@ -138,4 +164,57 @@ pub trait Store: Send + Sync + 'static {
 
     /// Sets a key's status; false if there is no such key.
     fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// The secret called `name`: `candidate` if none was stored yet (it is stored then), else the
+    /// one stored first. Every instance sharing the database gets the same value.
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>>;
+
+    /// Keeps a signed result (the result object's compact JSON) under its key and serial number.
+    fn save_result(
+        &self,
+        key_id: i64,
+        serial: i64,
+        result: String,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// A kept signed result.
+    fn find_result(&self, key_id: i64, serial: i64) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+
+    /// Creates unused tickets of a key.
+    fn create_tickets(
+        &self,
+        key_id: i64,
+        ticket_ids: Vec<String>,
+        show_result: bool,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// A ticket, with its result if it was used.
+    fn find_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<Option<TicketRecord>, StoreError>>;
+
+    /// Claims an unused ticket of `key_id` with one conditional UPDATE: of several requests (on any
+    /// instances) claiming one ticket, exactly one gets [`TicketClaim::Claimed`].
+    fn claim_ticket(
+        &self,
+        ticket_id: String,
+        key_id: i64,
+        used_at: i64,
+    ) -> BoxFuture<'_, Result<TicketClaim, StoreError>>;
+
+    /// Gives back a claimed ticket whose request was refused before it took a serial number.
+    fn release_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Records the serial number of the result a claimed ticket was used for.
+    fn finish_ticket(&self, ticket_id: String, serial: i64) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// A key's tickets, oldest first, at most `limit`.
+    fn list_tickets(&self, key_id: i64, limit: i64) -> BoxFuture<'_, Result<Vec<TicketRecord>, StoreError>>;
+
+    /// Makes a used ticket of `key_id` show its result; returns how many tickets changed (0 or 1).
+    fn reveal_ticket(&self, key_id: i64, ticket_id: String) -> BoxFuture<'_, Result<u64, StoreError>>;
 }

@@ -105,6 +105,27 @@ impl Service {
         }
     }
 
+    /// A service over `settings` (e.g. a database other instances share); `dev_key` is empty when
+    /// the database already had keys.
+    pub async fn start_shared(settings: Settings, dir: tempfile::TempDir) -> Service {
+        let clock = Arc::new(ManualClock::new(noon()));
+        let running =
+            randomd::start_with_source(&settings, clock.clone(), SourceKind::Os.open().expect("os"))
+                .await
+                .expect("service starts");
+        let url = format!("http://{}{}", running.http.local_addr(), randomd::RPC_PATH);
+        let dev_key = running.new_development_key.clone().unwrap_or_default();
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Service {
+            running,
+            url,
+            dev_key,
+            clock,
+            dir,
+            client,
+        }
+    }
+
     /// Posts raw bytes; returns the status and the body.
     pub async fn post(&self, content_type: &str, body: &str) -> (u16, Vec<u8>) {
         let request = hyper::Request::post(&self.url)

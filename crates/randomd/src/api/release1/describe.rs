@@ -150,6 +150,8 @@ fn generator_params(kind: Kind) -> Vec<ParamDoc> {
                 json!({"type": "string", "enum": ["base64", "hex"], "default": "base64"}),
             ),
         ]),
+        // Release 4 only: never in Release 1's document (Kind::ALL leaves it out).
+        Kind::IntegerSequences => {}
     }
     params
 }
@@ -205,7 +207,8 @@ fn generator_errors(kind: Kind) -> Vec<MethodError> {
             304,
             "The resulting data's size would be {0}, which exceeds the maximum of {1}",
         )),
-        Kind::Gaussians | Kind::Uuids => {}
+        // Integer sequences are Release 4 only: never in Release 1's document.
+        Kind::Gaussians | Kind::Uuids | Kind::IntegerSequences => {}
     }
     errors.extend(key_errors());
     errors.extend([
@@ -231,7 +234,8 @@ fn key_errors() -> [MethodError; 2] {
 /// An example request and a result of its shape (the values are random).
 fn generator_example(kind: Kind, signed: bool) -> ExamplePairing {
     let (name, params, data, bits): (&str, Vec<(&str, Value)>, Value, i64) = match kind {
-        Kind::Integers => (
+        // Release 4 only: never in Release 1's document (Kind::ALL leaves it out).
+        Kind::Integers | Kind::IntegerSequences => (
             "six dice",
             vec![("n", json!(6)), ("min", json!(1)), ("max", json!(6))],
             json!([1, 5, 4, 6, 6, 4]),
@@ -316,6 +320,8 @@ fn generator_example(kind: Kind, signed: bool) -> ExamplePairing {
 fn generator(kind: Kind, signed: bool) -> MethodDoc {
     let what = match kind {
         Kind::Integers => "true random integers in [min, max]",
+        // Release 4 only: never in Release 1's document (Kind::ALL leaves it out).
+        Kind::IntegerSequences => "true random sequences of integers",
         Kind::DecimalFractions => "true random decimal fractions, uniform on [0, 1)",
         Kind::Gaussians => "true random numbers from a Gaussian distribution",
         Kind::Strings => "true random strings from the given characters",

@@ -47,6 +47,7 @@ impl Names for Kind {
             Kind::Strings => "generateStrings",
             Kind::Uuids => "generateUUIDs",
             Kind::Blobs => "generateBlobs",
+            Kind::IntegerSequences => "generateIntegerSequences",
         }
     }
 
@@ -58,6 +59,7 @@ impl Names for Kind {
             Kind::Strings => "generateSignedStrings",
             Kind::Uuids => "generateSignedUUIDs",
             Kind::Blobs => "generateSignedBlobs",
+            Kind::IntegerSequences => "generateSignedIntegerSequences",
         }
     }
 
@@ -125,6 +127,8 @@ impl Names for Kind {
                 "completionTime",
                 "serialNumber",
             ],
+            // Not a Release 1 generator: no signed result of Release 1 has this method.
+            Kind::IntegerSequences => &[],
         }
     }
 
@@ -139,6 +143,7 @@ impl Names for Kind {
             Kind::Strings => (&["apiKey", "n", "length", "characters"], &["replacement"]),
             Kind::Uuids => (&["apiKey", "n"], &[]),
             Kind::Blobs => (&["apiKey", "n", "size"], &["format"]),
+            Kind::IntegerSequences => (&["apiKey", "n", "length", "min", "max"], &["replacement", "base"]),
         }
     }
 }
@@ -148,6 +153,11 @@ impl Names for Kind {
 pub fn parse(kind: Kind, raw: Option<&str>) -> Result<(String, Generate), ErrorObject> {
     let (required, optional) = kind.params();
     let params = NamedParams::parse(raw, required, optional)?;
+    parse_named(kind, &params)
+}
+
+/// Reads the API key and a request of `kind` from params whose names were checked.
+pub(crate) fn parse_named(kind: Kind, params: &NamedParams) -> Result<(String, Generate), ErrorObject> {
     let api_key = params.string("apiKey")?.to_owned();
     let request = match kind {
         Kind::Integers => {
@@ -188,6 +198,8 @@ pub fn parse(kind: Kind, raw: Option<&str>) -> Result<(String, Generate), ErrorO
             };
             Generate::blobs(n, size, format)?
         }
+        // Release 1 has no integer sequences (Release 4 reads them in its own module).
+        Kind::IntegerSequences => return Err(errors::invalid_params()),
     };
     Ok((api_key, request))
 }
@@ -249,6 +261,8 @@ pub fn echo(request: &Generate) -> Vec<(String, OrderedJson)> {
             member("size", (*size).into()),
             member("format", format.name().into()),
         ],
+        // Release 4 echoes sequence parameters as sent; it keeps them itself.
+        Generate::IntegerSequences { .. } => Vec::new(),
     }
 }
 

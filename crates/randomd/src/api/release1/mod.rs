@@ -11,6 +11,7 @@ use jrpc::server::FromCall;
 use jrpc::{Call, ErrorObject, Json, Methods, State};
 
 pub use self::describe::discover;
+pub(crate) use self::generators::parse_named;
 pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
 use super::errors;
 use super::params::NamedParams;
@@ -109,6 +110,7 @@ impl From<Values> for OrderedJson {
             Values::Integers(values) => values.into(),
             Values::Numbers(values) => values.into(),
             Values::Texts(values) => values.into(),
+            Values::Sequences(values) => values.into(),
         }
     }
 }
@@ -126,6 +128,7 @@ async fn generate(app: State<App>, params: GeneratorParams) -> Result<OrderedJso
         charged,
         hashed_api_key,
         completed,
+        ..
     } = app.generate(&api_key, &request, signed).await?;
     let completion_time = format_timestamp(completed);
 

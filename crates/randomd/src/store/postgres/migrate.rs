@@ -6,7 +6,10 @@ use tokio_postgres::Client;
 use crate::store::StoreError;
 
 /// The migrations, in order; version N is the N-th.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+    include_str!("../../../migrations/postgres/0002_release4.sql"),
+];
 
 /// The advisory lock key that migrations hold (an arbitrary constant: "randomd" in ASCII).
 const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"\0randomd");

@@ -19,7 +19,9 @@ use tokio_postgres::{NoTls, Row};
 
 pub use self::migrate::latest_version;
 pub use self::url::PostgresUrl;
-use super::{Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError};
+use super::{
+    Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError, TicketClaim, TicketRecord,
+};
 use crate::keys::KeyHash;
 
 /// How long a call waits for a free connection, or for a new one to open, before it fails.
@@ -164,6 +166,23 @@ fn key_record(row: &Row) -> Result<KeyRecord, StoreError> {
     })
 }
 
+const TICKET_COLUMNS: &str = "t.ticket_id, t.key_id, k.hashed_api_key, t.show_result, t.created_at,
+    t.used_at, t.serial, r.result FROM tickets t JOIN api_keys k ON k.id = t.key_id
+    LEFT JOIN signed_results r ON r.key_id = t.key_id AND r.serial = t.serial";
+
+fn ticket_record(row: &Row) -> Result<TicketRecord, StoreError> {
+    Ok(TicketRecord {
+        ticket_id: row.try_get(0)?,
+        key_id: row.try_get(1)?,
+        hashed_api_key: row.try_get(2)?,
+        show_result: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        used_at: row.try_get(5)?,
+        serial: row.try_get(6)?,
+        result: row.try_get(7)?,
+    })
+}
+
 const INSERT_KEY: &str =
     "INSERT INTO api_keys (key_hash, key_prefix, hashed_api_key, name, status, daily_bits,
                                                daily_requests, created_at)
@@ -256,6 +275,174 @@ impl Store for PostgresStore {
                 )
                 .await?;
             Ok(changed == 1)
+        })
+    }
+
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    &[&name, &candidate],
+                )
+                .await?;
+            let row = client
+                .query_one("SELECT value FROM secrets WHERE name = $1", &[&name])
+                .await?;
+            Ok(row.try_get(0)?)
+        })
+    }
+
+    fn save_result(
+        &self,
+        key_id: i64,
+        serial: i64,
+        result: String,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .execute(
+                    "INSERT INTO signed_results (key_id, serial, result, created_at) VALUES ($1, $2, $3, $4)",
+                    &[&key_id, &serial, &result, &created_at],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn find_result(&self, key_id: i64, serial: i64) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT result FROM signed_results WHERE key_id = $1 AND serial = $2")
+                .await?;
+            let row = client.query_opt(&statement, &[&key_id, &serial]).await?;
+            Ok(row.map(|row| row.try_get(0)).transpose()?)
+        })
+    }
+
+    fn create_tickets(
+        &self,
+        key_id: i64,
+        ticket_ids: Vec<String>,
+        show_result: bool,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .execute(
+                    "INSERT INTO tickets (ticket_id, key_id, show_result, created_at)
+                     SELECT id, $2, $3, $4 FROM unnest($1::text[]) AS id",
+                    &[&ticket_ids, &key_id, &show_result, &created_at],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn find_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<Option<TicketRecord>, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(&format!("SELECT {TICKET_COLUMNS} WHERE t.ticket_id = $1"))
+                .await?;
+            client
+                .query_opt(&statement, &[&ticket_id])
+                .await?
+                .map(|row| ticket_record(&row))
+                .transpose()
+        })
+    }
+
+    fn claim_ticket(
+        &self,
+        ticket_id: String,
+        key_id: i64,
+        used_at: i64,
+    ) -> BoxFuture<'_, Result<TicketClaim, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            // One conditional UPDATE: PostgreSQL lets exactly one concurrent claim see used_at null.
+            let claimed = client
+                .execute(
+                    "UPDATE tickets SET used_at = $3 WHERE ticket_id = $1 AND key_id = $2 AND used_at IS NULL",
+                    &[&ticket_id, &key_id, &used_at],
+                )
+                .await?;
+            if claimed == 1 {
+                return Ok(TicketClaim::Claimed);
+            }
+            let owner = client
+                .query_opt("SELECT key_id FROM tickets WHERE ticket_id = $1", &[&ticket_id])
+                .await?;
+            Ok(match owner.map(|row| row.try_get::<_, i64>(0)).transpose()? {
+                None => TicketClaim::NoSuchTicket,
+                Some(owner) if owner != key_id => TicketClaim::OtherKey,
+                Some(_) => TicketClaim::AlreadyUsed,
+            })
+        })
+    }
+
+    fn release_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .execute(
+                    "UPDATE tickets SET used_at = NULL WHERE ticket_id = $1 AND serial IS NULL",
+                    &[&ticket_id],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn finish_ticket(&self, ticket_id: String, serial: i64) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .execute(
+                    "UPDATE tickets SET serial = $2 WHERE ticket_id = $1",
+                    &[&ticket_id, &serial],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn list_tickets(&self, key_id: i64, limit: i64) -> BoxFuture<'_, Result<Vec<TicketRecord>, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {TICKET_COLUMNS} WHERE t.key_id = $1 ORDER BY t.created_at, t.ticket_id LIMIT $2"
+                    ),
+                    &[&key_id, &limit],
+                )
+                .await?;
+            rows.iter().map(ticket_record).collect()
+        })
+    }
+
+    fn reveal_ticket(&self, key_id: i64, ticket_id: String) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(async move {
+            Ok(self
+                .client()
+                .await?
+                .execute(
+                    "UPDATE tickets SET show_result = true
+                     WHERE ticket_id = $1 AND key_id = $2 AND used_at IS NOT NULL AND NOT show_result",
+                    &[&ticket_id, &key_id],
+                )
+                .await?)
         })
     }
 }

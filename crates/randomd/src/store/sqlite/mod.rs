@@ -18,11 +18,16 @@ mod ledger;
 mod scheduling;
 
 use self::ledger::Ledger;
-use super::{Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError};
+use super::{
+    Charge, Charged, KeyRecord, KeyStatus, NewKey, Refusal, Store, StoreError, TicketClaim, TicketRecord,
+};
 use crate::keys::KeyHash;
 
 /// The schema's migrations, in order; `PRAGMA user_version` records how many are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../../migrations/sqlite/0002_release4.sql"),
+];
 
 /// The most charges one transaction takes.
 const GROUP_LIMIT: usize = 512;
@@ -212,6 +217,23 @@ fn commit_charges(connection: &mut Connection, ledger: &mut Ledger, charges: Vec
     }
 }
 
+const TICKET_COLUMNS: &str = "t.ticket_id, t.key_id, k.hashed_api_key, t.show_result, t.created_at,
+    t.used_at, t.serial, r.result FROM tickets t JOIN api_keys k ON k.id = t.key_id
+    LEFT JOIN signed_results r ON r.key_id = t.key_id AND r.serial = t.serial";
+
+fn ticket_record(row: &rusqlite::Row<'_>) -> Result<TicketRecord, rusqlite::Error> {
+    Ok(TicketRecord {
+        ticket_id: row.get(0)?,
+        key_id: row.get(1)?,
+        hashed_api_key: row.get(2)?,
+        show_result: row.get(3)?,
+        created_at: row.get(4)?,
+        used_at: row.get(5)?,
+        serial: row.get(6)?,
+        result: row.get(7)?,
+    })
+}
+
 const KEY_COLUMNS: &str = "k.id, k.key_hash, k.key_prefix, k.hashed_api_key, k.name, k.status, k.daily_bits,
     k.daily_requests, k.created_at, k.total_bits, k.total_requests, k.last_serial,
     COALESCE(u.bits, 0), COALESCE(u.requests, 0)";
@@ -319,6 +341,145 @@ impl Store for SqliteStore {
                 params![key_id, status.as_str()],
             )?;
             Ok(changed == 1)
+        })
+    }
+
+    fn shared_secret(
+        &self,
+        name: &'static str,
+        candidate: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<u8>, StoreError>> {
+        self.write(move |connection| {
+            connection.execute(
+                "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                params![name, candidate],
+            )?;
+            connection.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
+        })
+    }
+
+    fn save_result(
+        &self,
+        key_id: i64,
+        serial: i64,
+        result: String,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.write(move |connection| {
+            connection.execute(
+                "INSERT INTO signed_results (key_id, serial, result, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![key_id, serial, result, created_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn find_result(&self, key_id: i64, serial: i64) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT result FROM signed_results WHERE key_id = ?1 AND serial = ?2")?
+                .query_row(params![key_id, serial], |row| row.get(0))
+                .optional()
+        })
+    }
+
+    fn create_tickets(
+        &self,
+        key_id: i64,
+        ticket_ids: Vec<String>,
+        show_result: bool,
+        created_at: i64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.write(move |connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for ticket_id in &ticket_ids {
+                transaction.execute(
+                    "INSERT INTO tickets (ticket_id, key_id, show_result, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![ticket_id, key_id, show_result, created_at],
+                )?;
+            }
+            transaction.commit()
+        })
+    }
+
+    fn find_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<Option<TicketRecord>, StoreError>> {
+        self.read(move |connection| {
+            connection
+                .prepare_cached(&format!("SELECT {TICKET_COLUMNS} WHERE t.ticket_id = ?1"))?
+                .query_row([ticket_id], ticket_record)
+                .optional()
+        })
+    }
+
+    fn claim_ticket(
+        &self,
+        ticket_id: String,
+        key_id: i64,
+        used_at: i64,
+    ) -> BoxFuture<'_, Result<TicketClaim, StoreError>> {
+        self.write(move |connection| {
+            let claimed = connection.execute(
+                "UPDATE tickets SET used_at = ?3 WHERE ticket_id = ?1 AND key_id = ?2 AND used_at IS NULL",
+                params![ticket_id, key_id, used_at],
+            )?;
+            if claimed == 1 {
+                return Ok(TicketClaim::Claimed);
+            }
+            let owner: Option<i64> = connection
+                .query_row(
+                    "SELECT key_id FROM tickets WHERE ticket_id = ?1",
+                    [&ticket_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(match owner {
+                None => TicketClaim::NoSuchTicket,
+                Some(owner) if owner != key_id => TicketClaim::OtherKey,
+                Some(_) => TicketClaim::AlreadyUsed,
+            })
+        })
+    }
+
+    fn release_ticket(&self, ticket_id: String) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.write(move |connection| {
+            connection.execute(
+                "UPDATE tickets SET used_at = NULL WHERE ticket_id = ?1 AND serial IS NULL",
+                [ticket_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn finish_ticket(&self, ticket_id: String, serial: i64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.write(move |connection| {
+            connection.execute(
+                "UPDATE tickets SET serial = ?2 WHERE ticket_id = ?1",
+                params![ticket_id, serial],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn list_tickets(&self, key_id: i64, limit: i64) -> BoxFuture<'_, Result<Vec<TicketRecord>, StoreError>> {
+        self.read(move |connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} WHERE t.key_id = ?1 ORDER BY t.created_at, t.ticket_id LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![key_id, limit], ticket_record)?;
+            rows.collect()
+        })
+    }
+
+    fn reveal_ticket(&self, key_id: i64, ticket_id: String) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.write(move |connection| {
+            let changed = connection.execute(
+                "UPDATE tickets SET show_result = 1
+                 WHERE ticket_id = ?1 AND key_id = ?2 AND used_at IS NOT NULL AND show_result = 0",
+                params![ticket_id, key_id],
+            )?;
+            Ok(changed as u64)
         })
     }
 }
