@@ -37,6 +37,7 @@ use super::body::{self, BodyError};
 use super::connection::ConnectionLimits;
 pub use super::cors::Cors;
 use super::cors::{self as cors_policy, Verdict};
+pub use super::remote::{ForwardedFor, RemoteAddr};
 use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
 use super::tls::TlsFiles;
@@ -126,6 +127,8 @@ pub struct HttpService<S> {
     activity: Option<Arc<Activity>>,
     /// The connection's slot, when [`HttpServer`] serves it: a WebSocket it upgrades to keeps it.
     slot: Option<Arc<Slot>>,
+    /// The peer's address, when [`HttpServer`] serves the connection: calls get it as [`RemoteAddr`].
+    remote: Option<SocketAddr>,
 }
 
 /// What WebSocket connections share: the shutdown signal and the set of running connections.
@@ -147,6 +150,7 @@ where
             websockets: self.websockets.clone(),
             activity: self.activity.clone(),
             slot: self.slot.clone(),
+            remote: self.remote,
         }
     }
 }
@@ -175,16 +179,18 @@ impl<S> HttpService<S> {
             websockets,
             activity: None,
             slot: None,
+            remote: None,
         }
     }
 }
 
 impl<S: Clone> HttpService<S> {
     /// A copy for one connection, counting its requests into `activity` and holding its slot.
-    fn for_connection(&self, activity: Arc<Activity>, slot: Arc<Slot>) -> Self {
+    fn for_connection(&self, activity: Arc<Activity>, slot: Arc<Slot>, remote: SocketAddr) -> Self {
         HttpService {
             activity: Some(activity),
             slot: Some(slot),
+            remote: Some(remote),
             ..self.clone()
         }
     }
@@ -267,6 +273,7 @@ where
         }
         let server = self.server.clone();
         let config = Arc::clone(&self.config);
+        let extensions = super::remote::extensions(self.remote, request.headers());
         Box::pin(async move {
             let _running = running;
             let version = request.version();
@@ -282,7 +289,7 @@ where
                     return Ok(status_only(StatusCode::BAD_REQUEST));
                 }
             };
-            Ok(match server.handle(&body).await {
+            Ok(match server.handle_with(&body, extensions).await {
                 Some(json) => json_response(StatusCode::OK, json),
                 None => status_only(StatusCode::NO_CONTENT),
             })
@@ -493,7 +500,7 @@ async fn accept_loop<S>(
             _ = signal.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.take(peer.ip()) {
-                    Ok(slot) => serve_connection(stream, slot, &connections, &service, &graceful),
+                    Ok(slot) => serve_connection(stream, peer, slot, &connections, &service, &graceful),
                     Err(refusal) => {
                         match refusal {
                             Refusal::Full => tracing::debug!(%peer, "refused a connection: every slot is taken"),
@@ -529,6 +536,7 @@ fn refuse(mut stream: TcpStream) {
 
 fn serve_connection<S>(
     stream: TcpStream,
+    peer: SocketAddr,
     slot: Slot,
     connections: &Connections,
     service: &HttpService<S>,
@@ -542,7 +550,7 @@ fn serve_connection<S>(
     let stall_period = connections.handshake_timeout;
     let activity = Arc::new(Activity::default());
     let slot = Arc::new(slot);
-    let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot));
+    let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot), peer);
     let watcher = graceful.watcher();
     tokio::spawn(async move {
         let _slot = slot;

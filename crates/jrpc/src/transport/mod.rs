@@ -13,6 +13,8 @@ pub mod http;
 mod pending;
 pub mod playground;
 #[cfg(feature = "http")]
+mod remote;
+#[cfg(feature = "http")]
 mod slots;
 #[cfg(feature = "http")]
 mod stall;
