@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::entropy::SourceKind;
+use crate::limiter::AuthLimit;
 use crate::store::{Database, Durability, OpenOptions};
 
 /// Connections one client address may hold at once, by default: enough for browsers and pooled
@@ -70,6 +71,15 @@ pub struct ServeArgs {
     /// address [default: 64]
     #[arg(long, env = "RANDOMD_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
     pub max_connections_per_address: Option<usize>,
+    /// Reverse proxies whose X-Forwarded-For header names the client, for the limit on calls with
+    /// unknown or stopped keys (comma-separated addresses; also `[auth_failures] trusted_proxies`)
+    #[arg(
+        long,
+        env = "RANDOMD_TRUSTED_PROXIES",
+        value_name = "ADDR,...",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The optional settings file.
@@ -88,6 +98,7 @@ struct FileSettings {
     durability: Option<Durability>,
     database_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
+    auth_failures: Option<AuthLimit>,
 }
 
 /// The settings in force.
@@ -105,6 +116,8 @@ pub struct Settings {
     pub database_connections: usize,
     /// Connections served at once from one client address; 0: no limit.
     pub max_connections_per_address: usize,
+    /// The limit on calls that fail authentication, per client address (`[auth_failures]`).
+    pub auth_failures: AuthLimit,
 }
 
 impl Settings {
@@ -155,6 +168,13 @@ impl Settings {
                 .max_connections_per_address
                 .or(file.max_connections_per_address)
                 .unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+            auth_failures: {
+                let mut limit = file.auth_failures.unwrap_or_default();
+                if let Some(proxies) = &serve.trusted_proxies {
+                    limit.trusted_proxies = proxies.clone();
+                }
+                limit
+            },
         };
         if settings.daily_bits < 0 || settings.daily_requests < 0 {
             return Err("daily allowances cannot be negative".into());

@@ -23,6 +23,7 @@ pub mod config;
 pub mod domain;
 pub mod entropy;
 pub mod keys;
+pub mod limiter;
 pub mod ordered_json;
 pub mod quota;
 pub mod signing;
@@ -95,7 +96,13 @@ pub async fn start_with_source(
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()
     };
+    let limiter = Arc::new(limiter::Limiter::new(settings.auth_failures.clone()));
     let server = jrpc::Server::builder()
+        .layer(limiter::AuthLimitLayer::new(
+            limiter,
+            api::errors::too_many_failures,
+            api::errors::AUTHENTICATION_CODES,
+        ))
         .limits(limits)
         .build(api::Release::One.methods(Arc::clone(&app)));
     let config = HttpConfig {

@@ -66,6 +66,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         durability: randomd::store::Durability::PowerLoss,
         database_connections: 4,
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+        auth_failures: randomd::limiter::AuthLimit::default(),
     }
 }
 
