@@ -141,9 +141,9 @@ impl Limiter {
     /// Drops refilled buckets (at most once a second: the sweep visits them all), then, if the
     /// table is still full, an arbitrary one.
     fn make_room(&self, table: &mut Table, now: Instant) {
-        let due = table
-            .last_sweep
-            .is_none_or(|last| now.saturating_duration_since(last) >= Duration::from_secs(1));
+        let due = table.last_sweep.map_or(true, |last| {
+            now.saturating_duration_since(last) >= Duration::from_secs(1)
+        });
         if due {
             table.last_sweep = Some(now);
             let full = f64::from(self.settings.burst);

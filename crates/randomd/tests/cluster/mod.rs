@@ -114,9 +114,7 @@ fn ca(name: &str) -> (rcgen::Certificate, rcgen::KeyPair, rcgen::CertificatePara
 /// A cluster with TLS on (`ssl`), a CA and a server certificate for "localhost", accepting only
 /// TLS connections over TCP; or, without `ssl`, plain TCP only.
 pub fn start_cluster(ssl: bool) -> Option<Cluster> {
-    let Some(bin) = pg_bin() else {
-        return None;
-    };
+    let bin = pg_bin()?;
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     // The CA, a server certificate for "localhost" only, and a CA that signed nothing here.
