@@ -124,36 +124,40 @@ async fn soak() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = dir.path().join("soak.sqlite3");
     let instance = Instance::start(database.to_str().expect("UTF-8 path"));
-    let key = instance.dev_key.clone().expect("a development key");
+    // The development key's 1,000,000 bits a day would run out in a minute: a key of the soak's own.
+    let create = |name: &str| {
+        let output = common::randomd_command()
+            .args([
+                "--database",
+                database.to_str().expect("UTF-8 path"),
+                "--signing-key",
+            ])
+            .arg(common::shared_signing_key())
+            .args([
+                "keys",
+                "create",
+                "--name",
+                name,
+                "--bits",
+                "1000000000000",
+                "--requests",
+                "100000000",
+            ])
+            .output()
+            .expect("randomd keys create");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned()
+    };
+    let key = create("soak");
     let server: SocketAddr = instance.addr.parse().expect("address");
     let pid = instance.child.id();
     // A second key for the clients that leave before their answer: what they are billed is not
     // counted by anyone, so it must not mix with the key whose usage is checked.
-    let output = common::randomd_command()
-        .args([
-            "--database",
-            database.to_str().expect("UTF-8 path"),
-            "--signing-key",
-        ])
-        .arg(common::shared_signing_key())
-        .args([
-            "keys",
-            "create",
-            "--name",
-            "leavers",
-            "--bits",
-            "1000000000000",
-            "--requests",
-            "100000000",
-        ])
-        .output()
-        .expect("randomd keys create");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let leavers_key = String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned();
+    let leavers_key = create("leavers");
     let client = RpcClient::new();
     let counters = Arc::new(Counters::default());
     let stop = Arc::new(AtomicBool::new(false));
