@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every fuzz target (fuzz/, cargo-fuzz on the nightly toolchain), replays its seeds and
-# committed regressions, then fuzzes each briefly (FUZZ_SECONDS, default 20) with one job.
+# committed regressions, then fuzzes each briefly (FUZZ_SECONDS, default 20) in one process (no -jobs: that would write fuzz-N.log files into the repository).
 # Installs cargo-fuzz when it is missing. Usage: bash scripts/fuzz-smoke.sh [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +29,5 @@ for target in "${targets[@]}"; do
   # Replay: -runs=0 executes every input of the given directories once and stops.
   cargo +nightly fuzz run "${build[@]}" "$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- -runs=0
   cargo +nightly fuzz run "${build[@]}" "$target" "fuzz/corpus/$target" -- \
-    -max_total_time="$seconds" -jobs=1 -workers=1 -print_final_stats=1 2>&1 | tail -n 12
+    -max_total_time="$seconds" -print_final_stats=1 2>&1 | tail -n 12
 done

@@ -220,7 +220,12 @@ fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
             "unsupported database URL scheme",
         ),
         (
-            &["--database", "postgresql://db/x?sslmode=sometimes", "keys", "list"],
+            &[
+                "--database",
+                "postgresql://db/x?sslmode=sometimes",
+                "keys",
+                "list",
+            ],
             "unknown sslmode",
         ),
         (
