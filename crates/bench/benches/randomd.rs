@@ -82,6 +82,7 @@ fn one_call_at_a_time(c: &mut Criterion, durability: Durability, label: &str) {
         database_connections: 4,
         max_connections_per_address: 0,
         admin_listen: None,
+        auth_failures: randomd::limiter::AuthLimit::default(),
     };
     let running = runtime
         .block_on(randomd::start(&settings, Arc::new(SystemClock)))

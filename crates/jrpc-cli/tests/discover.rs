@@ -119,6 +119,7 @@ fn start_randomd() -> (String, tempfile::TempDir, tokio::runtime::Runtime) {
         database_connections: 2,
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         admin_listen: None,
+        auth_failures: randomd::limiter::AuthLimit::default(),
     };
     let url = runtime.block_on(async {
         let running = randomd::start(&settings, std::sync::Arc::new(randomd::clock::SystemClock))

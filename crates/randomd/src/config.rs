@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::entropy::SourceKind;
+use crate::limiter::AuthLimit;
 use crate::store::{Database, Durability, OpenOptions};
 
 /// Connections one client address may hold at once, by default: enough for browsers and pooled
@@ -74,6 +75,15 @@ pub struct ServeArgs {
     /// public network [default: 127.0.0.1:9090]
     #[arg(long, env = "RANDOMD_ADMIN_LISTEN", value_name = "ADDR:PORT|off")]
     pub admin_listen: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For header names the client, for the limit on calls with
+    /// unknown or stopped keys (comma-separated addresses; also `[auth_failures] trusted_proxies`)
+    #[arg(
+        long,
+        env = "RANDOMD_TRUSTED_PROXIES",
+        value_name = "ADDR,...",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The optional settings file.
@@ -93,6 +103,7 @@ struct FileSettings {
     database_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     admin_listen: Option<String>,
+    auth_failures: Option<AuthLimit>,
 }
 
 /// The settings in force.
@@ -112,6 +123,8 @@ pub struct Settings {
     pub max_connections_per_address: usize,
     /// The admin listener's address; `None`: no admin listener.
     pub admin_listen: Option<SocketAddr>,
+    /// The limit on calls that fail authentication, per client address (`[auth_failures]`).
+    pub auth_failures: AuthLimit,
 }
 
 /// The admin listener's address unless told otherwise.
@@ -182,6 +195,13 @@ impl Settings {
                     .or(file.admin_listen.as_deref())
                     .unwrap_or(DEFAULT_ADMIN_LISTEN),
             )?,
+            auth_failures: {
+                let mut limit = file.auth_failures.unwrap_or_default();
+                if let Some(proxies) = &serve.trusted_proxies {
+                    limit.trusted_proxies = proxies.clone();
+                }
+                limit
+            },
         };
         if settings.listen.port() != 0 && settings.admin_listen == Some(settings.listen) {
             return Err(format!(

@@ -24,6 +24,7 @@ pub mod config;
 pub mod domain;
 pub mod entropy;
 pub mod keys;
+pub mod limiter;
 pub mod ordered_json;
 pub mod quota;
 pub mod signing;
@@ -114,6 +115,7 @@ pub async fn start_with_source(
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()
     };
+    let limiter = Arc::new(limiter::Limiter::new(settings.auth_failures.clone()));
     let routes = api::Release::ALL
         .into_iter()
         .map(|release| {
@@ -121,7 +123,14 @@ pub async fn start_with_source(
                 max_batch_len: release.max_batch_len(limits.max_batch_len),
                 ..limits.clone()
             };
-            let mut builder = jrpc::Server::builder().layer(metrics.layer()).limits(limits);
+            let mut builder = jrpc::Server::builder()
+                .layer(metrics.layer())
+                .layer(limiter::AuthLimitLayer::new(
+                    Arc::clone(&limiter),
+                    api::errors::too_many_failures,
+                    api::errors::AUTHENTICATION_CODES,
+                ))
+                .limits(limits);
             if release == api::Release::One {
                 builder = builder.discover(api::release1::discover());
             }

@@ -220,8 +220,22 @@ fn bad_database_urls_and_unreachable_servers_are_clear_one_line_errors() {
             "unsupported database URL scheme",
         ),
         (
-            &["--database", "postgresql://db/x?sslmode=require", "keys", "list"],
-            "TLS",
+            &[
+                "--database",
+                "postgresql://db/x?sslmode=sometimes",
+                "keys",
+                "list",
+            ],
+            "unknown sslmode",
+        ),
+        (
+            &[
+                "--database",
+                "postgresql://db/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+                "keys",
+                "list",
+            ],
+            "sslrootcert",
         ),
     ];
     for (args, expected) in cases {

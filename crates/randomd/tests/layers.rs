@@ -115,7 +115,8 @@ fn each_layer_uses_only_the_layers_below_it() {
         ("keys", &["domain"]),
         ("quota", &["keys"]),
         ("store", &["keys", "quota"]),
-        ("config", &["entropy", "store"]),
+        ("limiter", &[]),
+        ("config", &["entropy", "limiter", "store"]),
         (
             "app",
             &[

@@ -111,14 +111,27 @@ impl Codec {
         loop {
             let Some(end) = buffer.iter().position(|&b| b == b'\n') else {
                 if buffer.len() > self.max_frame {
-                    // Too long already: drop what we have and the rest of the line when it comes.
-                    buffer.clear();
-                    if !self.discarding {
+                    if self.discarding {
+                        buffer.clear();
+                        return None;
+                    }
+                    // Whitespace around a line is trimmed off, so only what lies between decides
+                    // whether it is too large, however the line was split into reads (found by
+                    // fuzzing: a line of the limit with a CR or indentation was refused or not
+                    // depending on where the reads split it).
+                    let leading = buffer.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                    buffer.advance(leading);
+                    if buffer.trim_ascii_end().len() > self.max_frame {
+                        // Too long already: drop what we have and the rest of the line when it comes.
+                        buffer.clear();
                         self.discarding = true;
                         return Some(Frame::TooLarge {
                             limit: self.max_frame,
                         });
                     }
+                    // Only trailing whitespace is over the limit: keep one byte of it, which is
+                    // enough to judge the line when its next byte comes, and bounds the buffer.
+                    buffer.truncate(self.max_frame + 1);
                 }
                 return None;
             };
@@ -254,6 +267,40 @@ impl Encoder<Bytes> for Codec {
 #[cfg(feature = "engine")]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (fuzz/regressions/framing): a line whose text fits the limit but whose
+    /// indentation or CR does not was refused when it arrived in pieces and accepted whole.
+    #[test]
+    fn whitespace_around_a_line_never_decides_its_size_whatever_the_split() {
+        let line = format!("  {}  \r\n", "x".repeat(8));
+        for split in 0..=line.len() {
+            let mut codec = Codec::new(Framing::NewlineDelimited, 8);
+            let mut buffer = BytesMut::new();
+            let mut frames = Vec::new();
+            for part in [&line.as_bytes()[..split], &line.as_bytes()[split..]] {
+                buffer.extend_from_slice(part);
+                while let Some(frame) = codec.decode(&mut buffer).unwrap() {
+                    frames.push(frame);
+                }
+            }
+            assert_eq!(
+                frames,
+                [Frame::Message(Bytes::from("x".repeat(8)))],
+                "split at {split}"
+            );
+        }
+        // A flood of trailing spaces stays bounded, and a line that goes on after it is too large.
+        let mut codec = Codec::new(Framing::NewlineDelimited, 8);
+        let mut buffer = BytesMut::from(&b"abc"[..]);
+        buffer.extend_from_slice(&[b' '; 10_000]);
+        assert_eq!(codec.decode(&mut buffer).unwrap(), None);
+        assert!(buffer.len() <= 9);
+        buffer.extend_from_slice(b"more\n");
+        assert_eq!(
+            codec.decode(&mut buffer).unwrap(),
+            Some(Frame::TooLarge { limit: 8 })
+        );
+    }
 
     fn decode_all(framing: Framing, max: usize, input: &[u8]) -> Vec<Frame> {
         let mut codec = Codec::new(framing, max);

@@ -37,6 +37,7 @@ use super::body::{self, BodyError};
 use super::connection_limits::ConnectionLimits;
 pub use super::cors::Cors;
 use super::cors::{self as cors_policy, Verdict};
+pub use super::remote::{ForwardedFor, RemoteAddr};
 use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
 use super::tls::TlsFiles;
@@ -191,6 +192,8 @@ pub struct HttpService<S> {
     activity: Option<Arc<Activity>>,
     /// The connection's slot, when [`HttpServer`] serves it: a WebSocket it upgrades to keeps it.
     slot: Option<Arc<Slot>>,
+    /// The peer's address, when [`HttpServer`] serves the connection: calls get it as [`RemoteAddr`].
+    remote: Option<SocketAddr>,
 }
 
 /// What WebSocket connections share: the shutdown signal and the set of running connections.
@@ -212,6 +215,7 @@ where
             websockets: self.websockets.clone(),
             activity: self.activity.clone(),
             slot: self.slot.clone(),
+            remote: self.remote,
         }
     }
 }
@@ -258,6 +262,7 @@ impl<S> HttpService<S> {
             websockets,
             activity: None,
             slot: None,
+            remote: None,
         }
     }
 
@@ -268,10 +273,11 @@ impl<S> HttpService<S> {
 
 impl<S: Clone> HttpService<S> {
     /// A copy for one connection, counting its requests into `activity` and holding its slot.
-    fn for_connection(&self, activity: Arc<Activity>, slot: Arc<Slot>) -> Self {
+    fn for_connection(&self, activity: Arc<Activity>, slot: Arc<Slot>, remote: SocketAddr) -> Self {
         HttpService {
             activity: Some(activity),
             slot: Some(slot),
+            remote: Some(remote),
             ..self.clone()
         }
     }
@@ -359,6 +365,7 @@ where
         }
         let server = route.server.clone();
         let config = Arc::clone(&self.config);
+        let extensions = super::remote::extensions(self.remote, request.headers());
         Box::pin(async move {
             let _running = running;
             let version = request.version();
@@ -374,7 +381,7 @@ where
                     return Ok(status_only(StatusCode::BAD_REQUEST));
                 }
             };
-            Ok(match server.handle(&body).await {
+            Ok(match server.handle_with(&body, extensions).await {
                 Some(json) => json_response(StatusCode::OK, json),
                 None => status_only(StatusCode::NO_CONTENT),
             })
@@ -613,7 +620,7 @@ async fn accept_loop<S>(
             _ = signal.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.take(peer.ip()) {
-                    Ok(slot) => serve_connection(stream, slot, &connections, &service, &graceful),
+                    Ok(slot) => serve_connection(stream, peer, slot, &connections, &service, &graceful),
                     Err(refusal) => {
                         match refusal {
                             Refusal::Full => tracing::debug!(%peer, "refused a connection: every slot is taken"),
@@ -649,6 +656,7 @@ fn refuse(mut stream: TcpStream) {
 
 fn serve_connection<S>(
     stream: TcpStream,
+    peer: SocketAddr,
     slot: Slot,
     connections: &Connections,
     service: &HttpService<S>,
@@ -662,7 +670,7 @@ fn serve_connection<S>(
     let stall_period = connections.handshake_timeout;
     let activity = Arc::new(Activity::default());
     let slot = Arc::new(slot);
-    let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot));
+    let service = service.for_connection(Arc::clone(&activity), Arc::clone(&slot), peer);
     let watcher = graceful.watcher();
     // A connection is counted once, by the first route's server (routes of one listener share
     // their observers when they share a metrics layer).

@@ -22,6 +22,8 @@ mod pending;
 #[cfg(feature = "http")]
 pub mod playground;
 #[cfg(feature = "http")]
+mod remote;
+#[cfg(feature = "http")]
 mod slots;
 #[cfg(feature = "http")]
 mod stall;

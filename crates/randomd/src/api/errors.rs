@@ -125,6 +125,22 @@ pub fn too_large(size: i64, max: i64) -> ErrorObject {
     .with_data([size, max])
 }
 
+/// The codes of a failed authentication (an unknown or a stopped key), which the limiter counts.
+pub const AUTHENTICATION_CODES: &[i64] = &[400, 401];
+
+/// 429 (randomd's own; not a RANDOM.ORG code): too many calls with unknown or stopped keys from
+/// this address. RANDOM.ORG's clients treat an unknown code as a plain error (unlike 402, after
+/// which they stop calling until midnight UTC); `data` says when to call again, in the units of
+/// `advisoryDelay` (milliseconds) and of HTTP's `Retry-After` (whole seconds).
+pub fn too_many_failures(wait: std::time::Duration) -> ErrorObject {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ErrorObject::new(
+        429,
+        format!("Too many calls with unknown or stopped API keys from your address; try again in {seconds} seconds"),
+    )
+    .with_data(json!({"advisoryDelay": wait.as_millis() as u64, "retryAfter": seconds}))
+}
+
 /// 400: no such key.
 pub fn no_such_key() -> ErrorObject {
     ErrorObject::new(400, "The API key you specified does not exist")

@@ -69,6 +69,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         database_connections: 4,
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         admin_listen: None,
+        auth_failures: randomd::limiter::AuthLimit::default(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod charges;
 mod migrate;
+mod tls;
 mod url;
 
 use std::sync::LazyLock;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 pub use self::migrate::latest_version;
 pub use self::url::PostgresUrl;
@@ -69,7 +70,12 @@ impl PostgresStore {
         let unreachable = |e: tokio_postgres::Error| {
             StoreError(format!("cannot connect to PostgreSQL at {url}: {}", describe(&e)))
         };
-        let (mut client, connection) = url.config().connect(NoTls).await.map_err(unreachable)?;
+        let connector = url.connector().map_err(StoreError)?;
+        let (mut client, connection) = url
+            .config()
+            .connect(connector.clone())
+            .await
+            .map_err(unreachable)?;
         let driver = tokio::spawn(connection);
         migrate::run(&mut client).await?;
         warn_if_not_durable(&client).await;
@@ -78,7 +84,7 @@ impl PostgresStore {
 
         let manager = Manager::from_config(
             url.config().clone(),
-            NoTls,
+            connector,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::config::Host;
 
 /// How long a connection attempt may take unless the URL says otherwise (`connect_timeout=`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -19,6 +19,7 @@ const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct PostgresUrl {
     config: tokio_postgres::Config,
+    tls: super::tls::TlsSettings,
     shown: String,
 }
 
@@ -30,7 +31,8 @@ impl PostgresUrl {
 
     /// Parses a URL; the error says what is wrong without repeating a password.
     pub fn parse(text: &str) -> Result<PostgresUrl, String> {
-        let mut config = tokio_postgres::Config::from_str(text).map_err(|e| {
+        let (rest, tls) = super::tls::split_url(text).map_err(|e| format!("{}: {e}", redact(text)))?;
+        let mut config = tokio_postgres::Config::from_str(&rest).map_err(|e| {
             format!(
                 "malformed PostgreSQL URL {} ({e}); expected postgres://user[:password]@host[:port]/dbname",
                 redact(text)
@@ -42,13 +44,9 @@ impl PostgresUrl {
                 redact(text)
             ));
         }
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(format!(
-                "the PostgreSQL URL {} asks for TLS (sslmode=require), which this randomd does not \
-                 speak to PostgreSQL; connect over a trusted network or a Unix socket",
-                redact(text)
-            ));
-        }
+        config.ssl_mode(tls.mode.driver_mode());
+        // Checked now, so that a missing or broken sslrootcert is an error when settings are read.
+        super::tls::client_config(&tls)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -62,12 +60,17 @@ impl PostgresUrl {
             config.application_name("randomd");
         }
         let shown = describe(&config);
-        Ok(PostgresUrl { config, shown })
+        Ok(PostgresUrl { config, tls, shown })
     }
 
     /// The driver's configuration.
     pub fn config(&self) -> &tokio_postgres::Config {
         &self.config
+    }
+
+    /// The TLS connector the URL's `sslmode` and `sslrootcert` ask for.
+    pub fn connector(&self) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+        super::tls::connector(&self.tls)
     }
 }
 
@@ -135,7 +138,14 @@ mod tests {
 
         for (text, expected) in [
             ("postgres://alice:s3cret@db:notaport/x", "malformed"),
-            ("postgres://alice:s3cret@db/x?sslmode=require", "TLS"),
+            (
+                "postgres://alice:s3cret@db/x?sslmode=sometimes",
+                "unknown sslmode",
+            ),
+            (
+                "postgres://alice:s3cret@db/x?sslmode=verify-full&sslrootcert=/nonexistent.pem",
+                "sslrootcert",
+            ),
             ("postgres:///x", "names no host"),
         ] {
             let error = PostgresUrl::parse(text).unwrap_err();
