@@ -7,6 +7,7 @@ pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod connect;
 pub mod exit;
 pub mod json;
 pub mod message;

@@ -13,7 +13,7 @@
 use clap::Args;
 use serde_json::{Map, Value};
 
-use super::send::{connect, failure, runtime, split_target, SendArgs};
+use crate::connect::{connect, failure, runtime, split_target, SendArgs};
 use crate::exit::{CliError, CliResult, Status};
 use crate::output::{Output, OutputArgs};
 

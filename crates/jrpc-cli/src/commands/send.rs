@@ -2,19 +2,15 @@
 //! comes back. Results go to stdout; a JSON-RPC error goes to stderr with exit status 1, distinct
 //! from transport failures (3) and replies that are not JSON-RPC (4).
 
-use std::time::Duration;
-
 use clap::Args;
-use jrpc::client::{Batch, Client, ClientBuilder, Error};
+use jrpc::client::Batch;
 use serde_json::value::RawValue;
 
-use jrpc::transport::Framing;
-
 use crate::compose;
+use crate::connect::{connect, failure, runtime, split_target, SendArgs};
 use crate::exit::{CliError, CliResult, Status};
 use crate::output::{Output, OutputArgs};
 use crate::params;
-use crate::target::Target;
 
 /// The examples under `jrpc call --help`.
 pub const CALL_HELP: &str = "\
@@ -48,26 +44,6 @@ Examples:
 Elements are written as for 'jrpc build' and separated by ',' (or one per line on stdin); ids are
 given by the client. The output lists each call in order as {\"result\": ...} or {\"error\": ...};
 the exit status is 1 if any call failed.";
-
-/// Where to send and how: shared by `call`, `notify` and `batch`.
-#[derive(Debug, Clone, Args)]
-pub struct SendArgs {
-    /// Talk to this program over its stdin and stdout instead of a URL (e.g. a language server).
-    #[arg(long, value_name = "COMMAND")]
-    pub exec: Option<String>,
-    /// An HTTP header (and WebSocket handshake header), as 'Name: value'; repeatable.
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
-    pub headers: Vec<String>,
-    /// How long to wait for the reply (e.g. 30s, 500ms; 0 waits forever).
-    #[arg(long, default_value = "30s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
-    pub timeout: Duration,
-    /// Framing on TCP, Unix sockets and --exec.
-    #[arg(long, value_parser = crate::args::framing_parser(), default_value = "newline")]
-    pub framing: Framing,
-    /// A CA certificate (PEM) to trust for https://, wss:// and tls:// besides the usual roots.
-    #[arg(long, value_name = "FILE")]
-    pub cacert: Option<std::path::PathBuf>,
-}
 
 /// `jrpc call` and `jrpc notify`.
 #[derive(Debug, Args)]
@@ -220,74 +196,6 @@ pub fn batch(args: &BatchArgs) -> CliResult {
     })
 }
 
-/// The target (a URL first, or --exec) and the words after it.
-pub(crate) fn split_target<'a>(
-    words: &'a [String],
-    send: &SendArgs,
-) -> Result<(Target, &'a [String]), CliError> {
-    if let Some(command) = &send.exec {
-        return Ok((Target::exec(command)?, words));
-    }
-    let Some((url, rest)) = words.split_first() else {
-        return Err(CliError::usage(
-            "the URL is missing (or use --exec 'program args')",
-        ));
-    };
-    Ok((Target::parse(url)?, rest))
-}
-
-pub(crate) async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliError> {
-    let mut builder = ClientBuilder::new()
-        .timeout((!send.timeout.is_zero()).then_some(send.timeout))
-        .framing(send.framing);
-    for header in &send.headers {
-        let Some((name, value)) = header.split_once(':') else {
-            return Err(CliError::usage(format!("header '{header}' is not 'Name: value'")));
-        };
-        builder = builder.header(name.trim(), value.trim());
-    }
-    if let Some(path) = &send.cacert {
-        let pem = std::fs::read(path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-        builder = builder.root_certificate_pem(&pem);
-    }
-    let connected = match target {
-        Target::Exec { program, args } => builder.spawn(program, args).await,
-        Target::Url(endpoint) => builder.connect_to(endpoint).await,
-    };
-    connected.map_err(failure)
-}
-
-/// Maps a client error to its exit status, with the server's error spelled out.
-pub(crate) fn failure(error: Error) -> CliError {
-    if let Some(remote) = error.remote_error() {
-        let mut text = format!(
-            "the server answered with error {}: {}",
-            remote.code(),
-            remote.message()
-        );
-        if let Some(data) = remote.data() {
-            text.push_str(&format!(" (data: {})", data.get()));
-        }
-        return CliError::new(Status::RpcError, text);
-    }
-    let status = if error.is_invalid_reply() || error.is_decode() {
-        Status::InvalidReply
-    } else if error.is_params() || error.is_config() {
-        Status::Usage
-    } else {
-        Status::Transport
-    };
-    CliError::new(status, error.to_string())
-}
-
 fn raw(text: String) -> Result<Box<RawValue>, CliError> {
     RawValue::from_string(text).map_err(|e| CliError::usage(format!("the params are not valid JSON: {e}")))
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::transport(format!("cannot start the runtime: {e}")))
 }

@@ -6,8 +6,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::describe::{MethodDoc, ParamDoc};
-use super::registry::MethodInfo;
+use super::describe::{MethodDoc, MethodInfo, ParamDoc};
 use crate::openrpc::{self, Components, ContentDescriptor, Info, OpenRpc, ParamStructure, ServerObject};
 use crate::wire::ErrorObject;
 

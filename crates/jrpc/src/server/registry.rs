@@ -15,6 +15,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::call::{Call, Reply};
 use super::describe::MethodDoc;
+pub use super::describe::MethodInfo;
 use super::discover::{self, Discover, Published};
 use super::handler::{AsyncHandler, FromCallTuple, IntoResult, SyncHandler};
 use super::params::FromParams;
@@ -27,23 +28,6 @@ type AsyncFn = Box<dyn Fn(Call) -> BoxFuture<'static, Option<Reply>> + Send + Sy
 enum Handler {
     Sync(SyncFn),
     Async(AsyncFn),
-}
-
-/// What the registry knows of a method besides how to run it: enough to describe it to others
-/// (`rpc.discover` builds its OpenRPC entry from this).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct MethodInfo {
-    /// The names of its typed params, in order (empty for a method that reads raw params).
-    pub param_names: Vec<&'static str>,
-    /// For each typed param, whether a call must give it (`Option` params need not be given).
-    pub param_required: Vec<bool>,
-    /// True if an extractor reads the raw params (such as [`Params`](super::Params)).
-    pub reads_params: bool,
-    /// True if it runs asynchronously.
-    pub is_async: bool,
-    /// What [`Methods::describe`] attached: summary, schemas, errors, examples.
-    pub doc: Option<MethodDoc>,
 }
 
 struct Entry {
