@@ -223,31 +223,20 @@ where
 impl<S> HttpService<S> {
     /// Wraps a server. Its WebSocket connections run until their clients leave.
     pub fn new(server: Server<S>, config: HttpConfig) -> Self {
-        // Without an HttpServer around it, nothing signals shutdown.
-        let shutdown = tokio::sync::watch::channel(false).1;
-        HttpService::with_websockets(
-            server,
-            config,
-            WebSockets {
-                shutdown,
-                tracker: TaskTracker::new(),
-            },
-        )
+        let route = Route::new(config.path.clone(), server, RouteOptions::default());
+        HttpService::with_routes(vec![route], config)
     }
 
     /// Wraps several routes, each an RPC path with its own server and rules; `config.path` is not
     /// used. Its WebSocket connections run until their clients leave.
     pub fn with_routes(routes: Vec<Route<S>>, config: HttpConfig) -> Self {
+        // Without an HttpServer around it, nothing signals shutdown: a flag whose sender is gone
+        // is never set.
         let websockets = WebSockets {
-            shutdown: super::connection::never_stopped(),
+            shutdown: tokio::sync::watch::channel(false).1,
             tracker: TaskTracker::new(),
         };
         HttpService::routed(routes, config, websockets)
-    }
-
-    fn with_websockets(server: Server<S>, config: HttpConfig, websockets: WebSockets) -> Self {
-        let route = Route::new(config.path.clone(), server, RouteOptions::default());
-        HttpService::routed(vec![route], config, websockets)
     }
 
     fn routed(mut routes: Vec<Route<S>>, config: HttpConfig, websockets: WebSockets) -> Self {
