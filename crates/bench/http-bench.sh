@@ -14,7 +14,9 @@
 # the best requests/s are reported with every round's figure, as a shared VM is noisy: use 5),
 # PORT_BASE (default 18545), NO_PIN, SKIP_BUILD=1 to reuse target/release binaries (or
 # $CARGO_TARGET_DIR/release), METRICS_ONLY=1 to run only jrpc with and without its MetricsLayer
-# (single calls; builds spec-server only).
+# (single calls; builds spec-server only), BASELINE=/path/to/an/older/spec-server to run that build
+# too in every round (a before/after comparison of a change, e.g. one built from an older commit
+# with its own CARGO_TARGET_DIR).
 #
 # Usage: bash crates/bench/http-bench.sh
 set -euo pipefail
@@ -160,6 +162,16 @@ for round in $(seq 1 "$ROUNDS"); do
   [[ -n ${METRICS_ONLY:-} ]] || load jrpc batch100 "http://127.0.0.1:$port/"
   stop
 
+  if [[ -n ${BASELINE:-} ]]; then
+    echo "== round $round: the baseline build ($BASELINE) on port $port"
+    start before "$port" "$BASELINE" --listen "127.0.0.1:$port"
+    validate before "http://127.0.0.1:$port/" 1
+    validate before "http://127.0.0.1:$port/" 100
+    load before single "http://127.0.0.1:$port/"
+    [[ -n ${METRICS_ONLY:-} ]] || load before batch100 "http://127.0.0.1:$port/"
+    stop
+  fi
+
   echo "== round $round: jrpc with MetricsLayer (spec-server --metrics) on port $port"
   start jrpc+metrics "$port" "$BIN/spec-server" --listen "127.0.0.1:$port" --metrics
   validate jrpc+metrics "http://127.0.0.1:$port/" 1
@@ -192,7 +204,7 @@ echo
 echo "== results: requests/s over $ROUNDS round(s) (wrk -t$THREADS -c$CONNECTIONS -d$DURATION; pinning: $PINNING)"
 printf '%-10s %-10s %12s %12s %14s   %s\n' scenario server median best "median calls/s" "all rounds"
 for scenario in single batch100; do
-  for name in jrpc jrpc+metrics jsonrpsee hyper; do
+  for name in jrpc before jrpc+metrics jsonrpsee hyper; do
     key=$name/$scenario
     [[ -n ${RPS[$key]:-} ]] || continue
     MEDIAN[$key]=$(median "${RUNS[$key]}")
@@ -217,7 +229,13 @@ per_round() {
 if [[ -n ${METRICS_ONLY:-} ]]; then
   echo
   echo "per-round ratio: single: jrpc+metrics/jrpc $(per_round jrpc+metrics/single jrpc/single)  [>= 0.97]"
+  [[ -z ${BASELINE:-} ]] || echo "per-round ratio: single: jrpc/before $(per_round jrpc/single before/single)"
   exit 0
+fi
+if [[ -n ${BASELINE:-} ]]; then
+  echo
+  echo "per-round ratio against the baseline build: single: jrpc/before $(per_round jrpc/single before/single)"
+  [[ -n ${METRICS_ONLY:-} ]] || echo "per-round ratio against the baseline build: batch100: jrpc/before $(per_round jrpc/batch100 before/batch100)"
 fi
 echo
 echo "per-round ratios:"

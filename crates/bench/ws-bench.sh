@@ -6,7 +6,8 @@
 #  3. A WebSocket client that sends 50,000 calls and never reads: the server's resident memory
 #     before and after (VmRSS from /proc), and whether another client is still served meanwhile.
 # Servers are pinned to CPU 1 and the load generator to CPU 0 when taskset is available.
-# Environment: DURATION (seconds, default 10), ROUNDS (default 3), SKIP_BUILD=1.
+# Environment: DURATION (seconds, default 10), ROUNDS (default 3), SKIP_BUILD=1,
+# BASELINE=/path/to/an/older/spec-server to load that build too in every round (before/after).
 # Usage: bash crates/bench/ws-bench.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -38,12 +39,18 @@ load() { # URL [extra args]
 rate() { sed -n 's/.*requests_per_sec=\([0-9]*\).*/\1/p' <<<"$1"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-declare -a JRPC_WS JSONRPSEE_WS JRPC_TCP
+declare -a JRPC_WS JSONRPSEE_WS JRPC_TCP BEFORE_WS BEFORE_TCP
 for round in $(seq 1 "$ROUNDS"); do
   start "$BIN/spec-server" --listen 127.0.0.1:19545 --tcp 127.0.0.1:19546
   out=$(load ws://127.0.0.1:19545/); echo "round $round jrpc ws:      $out"; JRPC_WS+=("$(rate "$out")")
   out=$(load tcp://127.0.0.1:19546); echo "round $round jrpc tcp:     $out"; JRPC_TCP+=("$(rate "$out")")
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  if [[ -n ${BASELINE:-} ]]; then
+    start "$BASELINE" --listen 127.0.0.1:19545 --tcp 127.0.0.1:19546
+    out=$(load ws://127.0.0.1:19545/); echo "round $round before ws:    $out"; BEFORE_WS+=("$(rate "$out")")
+    out=$(load tcp://127.0.0.1:19546); echo "round $round before tcp:   $out"; BEFORE_TCP+=("$(rate "$out")")
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  fi
   start "$BIN/jsonrpsee-server" --listen 127.0.0.1:19547
   out=$(load ws://127.0.0.1:19547/); echo "round $round jsonrpsee ws: $out"; JSONRPSEE_WS+=("$(rate "$out")")
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
@@ -53,6 +60,19 @@ jw=$(median "${JRPC_WS[@]}"); sw=$(median "${JSONRPSEE_WS[@]}"); jt=$(median "${
 printf '\nmedian of %s rounds, 32 connections x 16 in flight, %ss each\n' "$ROUNDS" "$DURATION"
 printf '%-28s %12s\n' "jrpc WebSocket" "$jw" "jsonrpsee WebSocket" "$sw" "jrpc TCP (newline)" "$jt"
 python3 -c "print(f'jrpc / jsonrpsee over WebSocket: {$jw / $sw:.2f}x')"
+if [[ -n ${BASELINE:-} ]]; then
+  bw=$(median "${BEFORE_WS[@]}"); bt=$(median "${BEFORE_TCP[@]}")
+  printf '%-28s %12s\n' "baseline WebSocket" "$bw" "baseline TCP (newline)" "$bt"
+  python3 -c "print(f'jrpc / baseline: WebSocket {$jw / $bw:.2f}x, TCP {$jt / $bt:.2f}x')"
+  python3 -c "
+import statistics
+a, b = '${JRPC_WS[*]}'.split(), '${BEFORE_WS[*]}'.split()
+c, d = '${JRPC_TCP[*]}'.split(), '${BEFORE_TCP[*]}'.split()
+ws = [int(x) / int(y) for x, y in zip(a, b)]
+tcp = [int(x) / int(y) for x, y in zip(c, d)]
+print('per-round jrpc/baseline: WebSocket', ' '.join(f'{r:.2f}' for r in ws), 'median', f'{statistics.median(ws):.2f};',
+      'TCP', ' '.join(f'{r:.2f}' for r in tcp), 'median', f'{statistics.median(tcp):.2f}')"
+fi
 
 echo
 echo "== a WebSocket client that sends 50,000 calls and never reads"

@@ -53,9 +53,7 @@ pub async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliErro
         };
         builder = builder.header(name.trim(), value.trim());
     }
-    if let Some(path) = &send.cacert {
-        let pem = std::fs::read(path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    for pem in read_cacert(send.cacert.as_deref())? {
         builder = builder.root_certificate_pem(&pem);
     }
     let connected = match target {
@@ -63,6 +61,24 @@ pub async fn connect(target: &Target, send: &SendArgs) -> Result<Client, CliErro
         Target::Url(endpoint) => builder.connect_to(endpoint).await,
     };
     connected.map_err(failure)
+}
+
+/// The `--cacert` file's contents, as the list of extra roots (empty without the flag).
+pub fn read_cacert(path: Option<&std::path::Path>) -> Result<Vec<Vec<u8>>, CliError> {
+    match path {
+        None => Ok(Vec::new()),
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                return Err(CliError::usage(format!(
+                    "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                )));
+            }
+            Ok(vec![pem])
+        }
+    }
 }
 
 /// Maps a client error to its exit status, with the server's error spelled out.

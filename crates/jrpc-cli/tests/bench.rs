@@ -373,9 +373,26 @@ fn bad_bench_arguments_are_status_2() {
         "parameter 1 'a:={': the value of 'a' is not valid JSON",
     );
     assert_error(
-        &jrpc(&["bench", "https://127.0.0.1:1/", "m"], None),
+        &jrpc(
+            &[
+                "bench",
+                "https://127.0.0.1:1/",
+                "m",
+                "--cacert",
+                "/nonexistent.pem",
+            ],
+            None,
+        ),
         2,
-        "bench does not speak TLS yet",
+        "cannot read /nonexistent.pem",
+    );
+    assert_error(
+        &jrpc(
+            &["bench", "https://127.0.0.1:1/", "m", "--cacert", "/etc/hostname"],
+            None,
+        ),
+        2,
+        "/etc/hostname holds no PEM certificate",
     );
     assert_error(
         &jrpc(&["bench", "http://127.0.0.1:1/", "m", "-H", "bad"], None),

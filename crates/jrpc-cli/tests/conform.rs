@@ -149,6 +149,95 @@ fn the_spec_server_passes_every_rule_over_every_transport() {
     common::assert_error(&run, 2, "no rule named 'nope'");
 }
 
+/// The spec server over TLS (HTTPS with WSS, and TLS over TCP) with a certificate for
+/// `localhost` made here: conform and bench judge it through `--cacert`, and refuse it without.
+#[test]
+fn conform_and_bench_speak_tls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let files = jrpc::transport::TlsFiles {
+        certificate_chain: dir.path().join("cert.pem"),
+        private_key: dir.path().join("key.pem"),
+    };
+    std::fs::write(&files.certificate_chain, certified.cert.pem()).expect("write");
+    std::fs::write(&files.private_key, certified.signing_key.serialize_pem()).expect("write");
+    let ca = files.certificate_chain.display().to_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (https, tcp) = runtime.block_on(async {
+        let server = jrpc::Server::new(spec_server::methods());
+        let http_config = HttpConfig {
+            tls: Some(files.clone()),
+            ..HttpConfig::default()
+        };
+        let http = HttpServer::bind("127.0.0.1:0", server.clone(), http_config)
+            .await
+            .expect("bind");
+        let stream_config = StreamConfig {
+            tls: Some(files.clone()),
+            ..StreamConfig::default()
+        };
+        let tcp = StreamServer::bind_tcp("127.0.0.1:0", server, stream_config)
+            .await
+            .expect("bind");
+        let ports = (http.local_addr().port(), tcp.local_addr().expect("tcp").port());
+        tokio::spawn(async move {
+            let _keep = (http, tcp);
+            std::future::pending::<()>().await;
+        });
+        ports
+    });
+    for url in [
+        format!("https://localhost:{https}/"),
+        format!("wss://localhost:{https}/"),
+        format!("tls://localhost:{tcp}"),
+    ] {
+        let (status, report) = conform(&[&url, "--cacert", &ca, "--spec-methods"]);
+        assert_eq!((status, not_passed(&report)), (0, vec![]), "{url}: {report}");
+        let expected = if url.starts_with("https") { 48 } else { 43 };
+        assert_eq!(rule_count(&report), expected, "{url}: {report}");
+        // Without the CA the certificate is not trusted: the target cannot be reached (3).
+        let run = jrpc(&["conform", &url, "--only", "parse-error"], None);
+        assert_eq!(run.status, 3, "{url}: {run:?}");
+        assert!(
+            run.stdout.contains("certificate") || run.stderr.contains("certificate"),
+            "{url}: {run:?}"
+        );
+
+        let run = jrpc(
+            &[
+                "bench",
+                &url,
+                "subtract",
+                "42",
+                "23",
+                "-n",
+                "200",
+                "-c",
+                "2",
+                "--cacert",
+                &ca,
+                "--json",
+                "--no-progress",
+            ],
+            None,
+        );
+        assert_eq!(run.status, 0, "{url}: {run:?}");
+        let summary: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+        assert_eq!(summary["requests"], 200, "{url}: {summary}");
+        assert_eq!(summary["errors"]["jsonrpc"], 0, "{url}: {summary}");
+        assert_eq!(summary["errors"]["transport"], 0, "{url}: {summary}");
+    }
+    let run = jrpc(
+        &["conform", "https://localhost:1/", "--cacert", "/nonexistent.pem"],
+        None,
+    );
+    common::assert_error(&run, 2, "cannot read /nonexistent.pem");
+}
+
 /// A TCP listener whose connections are each handed to `serve` on a thread of their own.
 fn bad_server(serve: fn(std::net::TcpStream)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -48,6 +48,18 @@ async fn playground_in_chromium() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let cli_json = scratch.path().join("cli.json");
     std::fs::write(&cli_json, &cli.stdout).expect("write");
+    // And the CLI's rules table, which the page's must equal.
+    let rules = Command::new(env!("CARGO_BIN_EXE_jrpc"))
+        .args(["check", "--list-rules", "--json"])
+        .output()
+        .expect("run jrpc check --list-rules");
+    assert!(
+        rules.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rules.stderr)
+    );
+    let rules_json = scratch.path().join("rules.json");
+    std::fs::write(&rules_json, &rules.stdout).expect("write");
 
     // spec-server as its binary runs it: the spec's methods, HTTP and WebSocket, the playground on.
     let server = jrpc::Server::new(spec_server::methods());
@@ -67,6 +79,7 @@ async fn playground_in_chromium() {
         corpus.display().to_string(),
         cli_json.display().to_string(),
         shots.display().to_string(),
+        rules_json.display().to_string(),
     ];
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")

@@ -4,12 +4,14 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io;
 use std::path::PathBuf;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::connection::{self, ConnectionLimits, Peer};
+use super::endpoint::Endpoint;
 use super::framing::{Codec, Framing};
 use super::tls;
 use crate::server::Server;
@@ -171,8 +173,57 @@ async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream, DialError> 
     Ok(stream)
 }
 
-/// A byte stream of either kind, for the WebSocket handshake.
-#[cfg(feature = "ws")]
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-#[cfg(feature = "ws")]
+/// A byte stream of any kind: plain TCP, TLS over TCP, a Unix socket.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A connected byte stream, before any HTTP, WebSocket handshake or framing.
+pub type RawStream = Box<dyn Io>;
+
+/// Opens the byte stream under `endpoint`: TCP for `http://`, `ws://` and `tcp://`, TLS over TCP
+/// for `https://`, `wss://` and `tls://` (trusting the web's roots plus `root_certificates_pem`,
+/// each a PEM file's contents; ALPN `http/1.1` for the HTTP schemes), a Unix socket for `unix:`.
+///
+/// For tools that write the protocol's bytes themselves (`jrpc bench`, `jrpc conform`) and still
+/// need the client's TLS and name resolution. An unusable certificate or a host that is no valid
+/// TLS server name fails with `InvalidInput`.
+pub async fn connect_raw(endpoint: &Endpoint, root_certificates_pem: &[Vec<u8>]) -> io::Result<RawStream> {
+    let (host, port, tls, alpn): (&str, u16, bool, &[u8]) = match endpoint {
+        Endpoint::Http { tls, host, port, .. } | Endpoint::WebSocket { tls, host, port, .. } => {
+            (host, *port, *tls, b"http/1.1")
+        }
+        Endpoint::Tcp { tls, host, port } => (host, *port, *tls, b""),
+        #[cfg(unix)]
+        Endpoint::Unix { path } => {
+            let stream = tokio::net::UnixStream::connect(path).await.map_err(|error| {
+                io::Error::new(
+                    error.kind(),
+                    format!("cannot connect to {}: {error}", path.display()),
+                )
+            })?;
+            return Ok(Box::new(stream));
+        }
+        #[cfg(not(unix))]
+        Endpoint::Unix { .. } => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "Unix sockets exist only on Unix",
+            ))
+        }
+    };
+    let config = if tls {
+        Some(
+            tls::client_config(root_certificates_pem)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+        )
+    } else {
+        None
+    };
+    let stream = tcp(host, port)
+        .await
+        .map_err(|error| io::Error::other(error.to_string()))?;
+    match config {
+        Some(config) => Ok(Box::new(tls::connect(stream, host, config, alpn).await?)),
+        None => Ok(Box::new(stream)),
+    }
+}

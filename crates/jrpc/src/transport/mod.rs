@@ -36,6 +36,8 @@ pub(crate) mod ws;
 #[cfg(feature = "engine")]
 pub use connection::{Peer, PeerError};
 pub use connection_limits::ConnectionLimits;
+#[cfg(feature = "client")]
+pub use dial::{connect_raw, Io, RawStream};
 pub use endpoint::{Endpoint, EndpointError};
 pub use framing::{Framing, FramingError};
 #[cfg(feature = "stream")]

@@ -2,7 +2,9 @@
 //! RPC path by any [`HttpServer`](super::http::HttpServer) (`HttpConfig::with_playground`).
 //!
 //! Its files (`playground/`) are plain HTML, CSS and ES modules compiled into the binary, so it
-//! works offline: no CDN, no fonts, no build step. `check.js` ports the rules of `jrpc check`.
+//! works offline: no CDN, no fonts, no build step. `check.js` is `jrpc check`'s checker in
+//! JavaScript; the rules it names are served as `rules.js`, made from the one table in
+//! [`crate::wire::rules`].
 
 use super::http::{Bytes, HttpConfig, Page};
 
@@ -35,6 +37,11 @@ pub fn pages(rpc_path: &str) -> Vec<Page> {
         },
         file("app.js", "text/javascript; charset=utf-8", APP),
         file("check.js", "text/javascript; charset=utf-8", CHECK),
+        Page {
+            path: format!("{PATH}/rules.js"),
+            content_type: "text/javascript; charset=utf-8",
+            body: Bytes::from(crate::wire::rules::to_javascript()),
+        },
         file("style.css", "text/css; charset=utf-8", STYLE),
     ]
 }
@@ -66,6 +73,7 @@ mod tests {
                 "/playground",
                 "/playground/app.js",
                 "/playground/check.js",
+                "/playground/rules.js",
                 "/playground/style.css"
             ]
         );

@@ -8,6 +8,7 @@ mod error;
 mod fields;
 mod parse;
 mod response;
+pub mod rules;
 mod write;
 
 pub use depth::nesting_depth_exceeds;

@@ -10,9 +10,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [pageUrl, corpusFile, cliFile, shotDir] = process.argv.slice(2);
-if (!pageUrl || !corpusFile || !cliFile || !shotDir) {
-  console.error('usage: node playground.mjs PAGE_URL CORPUS CLI_JSON SCREENSHOT_DIR');
+const [pageUrl, corpusFile, cliFile, shotDir, rulesFile] = process.argv.slice(2);
+if (!pageUrl || !corpusFile || !cliFile || !shotDir || !rulesFile) {
+  console.error('usage: node playground.mjs PAGE_URL CORPUS CLI_JSON SCREENSHOT_DIR RULES_JSON');
   process.exit(2);
 }
 fs.mkdirSync(shotDir, { recursive: true });
@@ -310,35 +310,59 @@ await step('pasting a message fills the form', async () => {
 });
 
 // ------------------------------------------------------------ the differential check
+await step('each finding names its rule and section, linked to the rules table', async () => {
+  await page.fill('#editor', '{"jsonrpc":"2.0","method":1,"params":3,"id":1}');
+  const item = '#errors li[data-rule="request.method.type"]';
+  await page.waitForSelector(item);
+  assert.match(await page.textContent(item), /method must be a string, not a number \(spec 4\)request\.method\.type§4$/);
+  assert.match(await page.textContent('#errors li[data-rule="request.params.type"]'), /§4\.2$/);
+  await page.click('#rules summary');
+  const table = JSON.parse(fs.readFileSync(rulesFile, 'utf8'));
+  assert.equal(await page.locator('#rules-body tr').count(), table.length);
+  await page.click(`${item} a.rule`);
+  assert.equal(await page.evaluate(() => location.hash), '#rule-request.method.type');
+  assert.match(await page.textContent('#rule-request\\.method\\.type'), /request\.method\.type4MUSTThe method is a string\./);
+  await page.evaluate(() => history.replaceState(null, '', location.pathname));
+});
+
 await step('the page judges the corpus exactly as jrpc check --json', async () => {
   const corpus = fs.readFileSync(corpusFile, 'utf8');
   const cli = JSON.parse(fs.readFileSync(cliFile, 'utf8'));
+  // The whole verdict, findings included (rule id, level, section, JSON Pointer, message, in order).
   const ours = await page.evaluate((text) => {
     const p = window.jrpcPlayground;
-    const withFindings = (c) => {
-      const walk = (v) => ({ ...p.verdictJson(v), findings: v.findings.map((f) => [f.severity, f.rule]), elements: v.kind === 'batch' ? v.elements.map(walk) : undefined });
-      return { ...walk(c.verdict), line: c.line };
-    };
-    return p.checkAll(text).map(withFindings);
+    return p.checkAll(text).map((c) => ({ ...p.verdictJson(c.verdict), line: c.line }));
   }, corpus);
-  const norm = (v, mine) => ({
+  const rulesTable = await page.evaluate(() => window.jrpcPlayground.RULES);
+  const norm = (v) => ({
     valid: v.valid, kind: v.kind, detail: v.detail, errors: v.errors, warnings: v.warnings, line: v.line,
-    // When the CLI lists findings in order (level and message), their order must match too.
-    findings: Array.isArray(v.findings) ? (mine ? v.findings : v.findings.map((f) => [f.level ?? f.severity, f.message ?? f.rule])) : undefined,
-    elements: v.elements?.map((e) => norm(e, mine)),
+    findings: v.findings, elements: v.elements?.map(norm),
   });
-  const cliHasFindings = Array.isArray(cli[0]?.findings);
   assert.ok(cli.length >= 60, `corpus has ${cli.length} messages`);
   assert.equal(ours.length, cli.length);
   const mismatches = [];
+  const named = new Set();
   for (let i = 0; i < cli.length; i++) {
-    const a = norm(ours[i], true);
-    const b = norm(cli[i], false);
-    const strip = (v) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'findings' && !cliHasFindings ? undefined : x)));
-    try { assert.deepEqual(strip(a), strip(b)); } catch { mismatches.push(`message ${i + 1}:\n page ${JSON.stringify(strip(a))}\n cli  ${JSON.stringify(strip(b))}`); }
+    const a = norm(ours[i]);
+    const b = norm(cli[i]);
+    assert.ok(Array.isArray(b.findings), 'jrpc check --json lists findings');
+    const walk = (v) => { v.findings.forEach((f) => named.add(f.rule)); v.elements?.forEach(walk); };
+    walk(b);
+    try { assert.deepEqual(a, b); } catch { mismatches.push(`message ${i + 1}:\n page ${JSON.stringify(a)}\n cli  ${JSON.stringify(b)}`); }
   }
   assert.equal(mismatches.length, 0, mismatches.join('\n'));
-  console.log(`  ${cli.length} corpus messages judged alike${cliHasFindings ? ' (findings in order too)' : ''}`);
+  // The page's table is the CLI's: same ids, sections, levels and summaries, in order.
+  const cliRules = JSON.parse(fs.readFileSync(rulesFile, 'utf8'));
+  assert.deepEqual(Object.keys(rulesTable), cliRules.map((r) => r.id));
+  for (const r of cliRules) {
+    assert.equal(rulesTable[r.id].section, r.section, r.id);
+    assert.equal(rulesTable[r.id].keyword, r.level, r.id);
+    assert.equal(rulesTable[r.id].summary, r.summary, r.id);
+  }
+  // The corpus exercises most of the table (a rule nobody breaks is untested on the page).
+  const unbroken = cliRules.map((r) => r.id).filter((id) => !named.has(id));
+  console.log(`  rules the corpus never breaks: ${unbroken.join(', ') || 'none'}`);
+  console.log(`  ${cli.length} corpus messages judged alike, findings in order; ${named.size} of ${cliRules.length} rules broken`);
 });
 
 // ------------------------------------------------------------ discover

@@ -91,7 +91,7 @@ impl Codec {
 
 type Reader = Box<dyn AsyncRead + Unpin + Send>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;
-type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsStream = tokio_tungstenite::WebSocketStream<jrpc::transport::RawStream>;
 
 /// An open connection.
 pub enum Conn {
@@ -107,42 +107,25 @@ pub enum Conn {
 }
 
 impl Conn {
-    /// Connects to the target. Errors are transport errors (io) or handshake garbage.
-    pub async fn open(target: &Endpoint, framing: Framing) -> Result<Conn, ConnError> {
-        let codec = Codec::new(target, framing);
-        let bytes = move |reader: Reader, writer: Writer| Conn::Bytes {
-            reader,
-            writer,
-            buffer: BytesMut::with_capacity(64 * 1024),
-            codec,
-            out: Vec::with_capacity(64 * 1024),
-        };
-        match target {
-            Endpoint::Http { .. } | Endpoint::Tcp { .. } => {
-                let authority = target.authority().unwrap_or_default();
-                let stream = tokio::net::TcpStream::connect(&authority).await?;
-                stream.set_nodelay(true)?;
-                let (reader, writer) = stream.into_split();
-                Ok(bytes(Box::new(reader), Box::new(writer)))
-            }
-            #[cfg(unix)]
-            Endpoint::Unix { path } => {
-                let stream = tokio::net::UnixStream::connect(path).await?;
-                let (reader, writer) = stream.into_split();
-                Ok(bytes(Box::new(reader), Box::new(writer)))
-            }
-            Endpoint::WebSocket { .. } => {
-                match tokio_tungstenite::connect_async_with_config(target.to_string(), None, true).await {
-                    Ok((socket, _)) => Ok(Conn::Ws(Box::new(socket))),
-                    Err(tungstenite::Error::Io(error)) => Err(ConnError::Io(error)),
-                    Err(error) => Err(ConnError::Garbage(format!("WebSocket handshake failed: {error}"))),
-                }
-            }
-            #[cfg(not(unix))]
-            Endpoint::Unix { .. } => Err(ConnError::Io(io::Error::other(
-                "this target cannot be benchmarked",
-            ))),
+    /// Connects to the target (in TLS for https://, wss:// and tls://, trusting the web's roots
+    /// plus `roots`, PEM). Errors are transport errors (io) or handshake garbage.
+    pub async fn open(target: &Endpoint, framing: Framing, roots: &[Vec<u8>]) -> Result<Conn, ConnError> {
+        let stream = jrpc::transport::connect_raw(target, roots).await?;
+        if let Endpoint::WebSocket { .. } = target {
+            return match tokio_tungstenite::client_async_with_config(target.to_string(), stream, None).await {
+                Ok((socket, _)) => Ok(Conn::Ws(Box::new(socket))),
+                Err(tungstenite::Error::Io(error)) => Err(ConnError::Io(error)),
+                Err(error) => Err(ConnError::Garbage(format!("WebSocket handshake failed: {error}"))),
+            };
         }
+        let (reader, writer) = tokio::io::split(stream);
+        Ok(Conn::Bytes {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            buffer: BytesMut::with_capacity(64 * 1024),
+            codec: Codec::new(target, framing),
+            out: Vec::with_capacity(64 * 1024),
+        })
     }
 
     /// A connection over any pair of byte streams (a child process's stdio), read in `framing`.

@@ -51,7 +51,8 @@ Examples:
 /// `jrpc bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// The server: http://host:port/path, ws://host:port/path, tcp://host:port or unix:/path.
+    /// The server: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port,
+    /// tls://host:port or unix:/path.
     #[arg(value_name = "URL")]
     pub url: String,
     /// The method to call.
@@ -89,6 +90,9 @@ pub struct BenchArgs {
     /// Framing on tcp:// and unix: targets.
     #[arg(long, value_parser = crate::args::framing_parser(), default_value = "newline")]
     pub framing: Framing,
+    /// A CA certificate (PEM) to trust for https://, wss:// and tls:// besides the usual roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// An extra HTTP header, 'Name: value' (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -110,6 +114,8 @@ pub struct BenchArgs {
 struct Shared {
     target: Endpoint,
     framing: Framing,
+    /// Extra CA certificates (PEM) for TLS targets.
+    roots: Vec<Vec<u8>>,
     /// Slot k's bytes on the wire.
     slots: Vec<Bytes>,
     batch: u64,
@@ -139,25 +145,11 @@ pub fn run(args: BenchArgs) -> CliResult {
         Target::Url(endpoint) => endpoint,
         Target::Exec { .. } => return Err(CliError::usage("bench needs a network URL, not --exec")),
     };
-    match &target {
-        Endpoint::Http { tls: true, .. } | Endpoint::WebSocket { tls: true, .. } => {
-            return Err(CliError::usage(format!(
-                "bench does not speak TLS yet: use http:// or ws:// (got '{}')",
-                args.url
-            )))
-        }
-        Endpoint::Tcp { tls: true, .. } => {
-            return Err(CliError::usage(format!(
-                "bench does not speak TLS yet: use tcp:// (got '{}')",
-                args.url
-            )))
-        }
-        #[cfg(not(unix))]
-        Endpoint::Unix { .. } => {
-            return Err(CliError::usage("Unix sockets are not available on this system"))
-        }
-        _ => {}
+    #[cfg(not(unix))]
+    if let Endpoint::Unix { .. } = &target {
+        return Err(CliError::usage("Unix sockets are not available on this system"));
     }
+    let roots = crate::connect::read_cacert(args.cacert.as_deref())?;
     let params = match &args.params_json {
         Some(raw) => crate::params::parse_raw(raw)?,
         None => crate::params::parse(&args.params, args.string)?,
@@ -189,6 +181,7 @@ pub fn run(args: BenchArgs) -> CliResult {
     let shared = Arc::new(Shared {
         target: target.clone(),
         framing: args.framing,
+        roots,
         slots,
         batch,
         timeout: args.timeout,
@@ -254,7 +247,7 @@ async fn drive(
     // is reported at once.
     let mut opened = Vec::with_capacity(connections as usize);
     for _ in 0..connections {
-        let conn = Conn::open(&shared.target, shared.framing)
+        let conn = Conn::open(&shared.target, shared.framing, &shared.roots)
             .await
             .map_err(|e| match e {
                 ConnError::Io(error) => {
@@ -484,7 +477,7 @@ async fn worker(
 
 /// Reopens a broken connection; None (after counting the failure) if the server is gone.
 async fn reopen(shared: &Shared, stats: &mut ConnStats) -> Option<Conn> {
-    match Conn::open(&shared.target, shared.framing).await {
+    match Conn::open(&shared.target, shared.framing, &shared.roots).await {
         Ok(conn) => Some(conn),
         Err(error) => {
             let why = match error {

@@ -11,8 +11,8 @@ use std::fmt::{self, Write as _};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::rules::*;
 use crate::json;
+use jrpc::wire::rules::*;
 
 /// Which side's rules an object is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,6 @@
 pub mod engine;
 pub mod input;
 pub mod render;
-pub mod rules;
 
 use std::io::IsTerminal;
 
@@ -82,9 +81,9 @@ fn expect_parser() -> impl TypedValueParser<Value = Expect> {
 pub fn run(args: &CheckArgs) -> CliResult {
     if args.list_rules {
         if args.json {
-            crate::outln!("{}", render::rules_json(rules::RULES));
+            crate::outln!("{}", render::rules_json(jrpc::wire::rules::RULES));
         } else {
-            crate::out!("{}", render::rules_text(rules::RULES));
+            crate::out!("{}", render::rules_text(jrpc::wire::rules::RULES));
         }
         return Ok(Status::Ok);
     }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::engine::{Checked, Kind, Verdict};
-use super::rules::{Rule, Severity};
+use jrpc::wire::rules::{Rule, Severity};
 
 /// Where a message is, as the text report names it: `message 2 (line 5)`, prefixed by the source
 /// when there are several.

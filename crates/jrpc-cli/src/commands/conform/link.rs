@@ -62,6 +62,8 @@ pub struct Link {
     framing: Framing,
     wait: Duration,
     headers: Vec<(String, String)>,
+    /// Extra CA certificates (PEM) for TLS targets.
+    roots: Vec<Vec<u8>>,
     conn: Option<Conn>,
     child: Option<Child>,
     probes: u64,
@@ -69,7 +71,13 @@ pub struct Link {
 
 impl Link {
     /// A link to `target`; nothing is connected until the first exchange.
-    pub fn new(target: &Target, framing: Framing, wait: Duration, headers: Vec<(String, String)>) -> Link {
+    pub fn new(
+        target: &Target,
+        framing: Framing,
+        wait: Duration,
+        headers: Vec<(String, String)>,
+        roots: Vec<Vec<u8>>,
+    ) -> Link {
         let dial = match target {
             Target::Url(endpoint) => Dial::Url(endpoint.clone()),
             Target::Exec { program, args } => Dial::Exec {
@@ -82,6 +90,7 @@ impl Link {
             framing,
             wait,
             headers,
+            roots,
             conn: None,
             child: None,
             probes: 0,
@@ -172,7 +181,7 @@ impl Link {
         let mut request = head.into_bytes();
         request.extend_from_slice(body);
         let request = Bytes::from(request);
-        let mut conn = match timeout(self.wait, Conn::open(endpoint, self.framing)).await {
+        let mut conn = match timeout(self.wait, Conn::open(endpoint, self.framing, &self.roots)).await {
             Err(_) => return Got::Timeout,
             Ok(Err(error)) => return Got::Unreachable(describe(error)),
             Ok(Ok(conn)) => conn,
@@ -244,12 +253,14 @@ impl Link {
     async fn connected(&mut self) -> Result<&mut Conn, Got> {
         if self.conn.is_none() {
             let conn = match &self.dial {
-                Dial::Url(endpoint) => match timeout(self.wait, Conn::open(endpoint, self.framing)).await {
-                    Err(_) => return Err(Got::Unreachable("connecting timed out".to_owned())),
-                    Ok(Err(ConnError::Garbage(why))) => return Err(Got::Garbage(why)),
-                    Ok(Err(error)) => return Err(Got::Unreachable(describe(error))),
-                    Ok(Ok(conn)) => conn,
-                },
+                Dial::Url(endpoint) => {
+                    match timeout(self.wait, Conn::open(endpoint, self.framing, &self.roots)).await {
+                        Err(_) => return Err(Got::Unreachable("connecting timed out".to_owned())),
+                        Ok(Err(ConnError::Garbage(why))) => return Err(Got::Garbage(why)),
+                        Ok(Err(error)) => return Err(Got::Unreachable(describe(error))),
+                        Ok(Ok(conn)) => conn,
+                    }
+                }
                 Dial::Exec { program, args } => {
                     let mut child = Command::new(program)
                         .args(args)

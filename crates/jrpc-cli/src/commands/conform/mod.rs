@@ -27,6 +27,7 @@ Examples:
   jrpc conform http://127.0.0.1:8545/ --method subtract --params '[42,23]'   and the success path
   jrpc conform ws://127.0.0.1:8545/ --spec-methods             the specification's section 7 suite too
   jrpc conform tcp://127.0.0.1:8546 --framing content-length --json
+  jrpc conform https://127.0.0.1:8443/ --cacert ca.pem        over TLS (https://, wss://, tls://)
   jrpc conform --exec 'spec-server --stdio' --spec-methods
   jrpc conform :8545 --only parse-error,batch-empty            some rules by name (--skip: all but)
 
@@ -39,7 +40,8 @@ answered; 4 it answered, but never with JSON.";
 /// `jrpc conform`.
 #[derive(Debug, Args)]
 pub struct ConformArgs {
-    /// The server: http(s)://, ws(s)://, tcp://host:port, unix:/path (omitted with --exec).
+    /// The server: http(s)://, ws(s)://, tcp://host:port, tls://host:port, unix:/path (omitted
+    /// with --exec).
     #[arg(value_name = "URL")]
     pub url: Option<String>,
     /// Judge this program, spoken to over its stdin and stdout.
@@ -67,6 +69,9 @@ pub struct ConformArgs {
     /// How long to wait for each reply (e.g. 3s, 500ms).
     #[arg(long, default_value = "3s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
+    /// A CA certificate (PEM) to trust for https://, wss:// and tls:// besides the usual roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// An HTTP header to add to every request, as 'Name: value'; repeatable.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
@@ -107,11 +112,7 @@ pub fn run(args: &ConformArgs) -> CliResult {
             ))
         }
     };
-    if target.endpoint().is_some_and(|endpoint| endpoint.is_tls()) {
-        return Err(CliError::usage(
-            "jrpc conform does not speak TLS yet: judge the server on a plain http://, ws:// or tcp:// address",
-        ));
-    }
+    let roots = crate::connect::read_cacert(args.cacert.as_deref())?;
     if let Some(params) = &args.params {
         match serde_json::from_str::<serde_json::Value>(params) {
             Ok(serde_json::Value::Array(_) | serde_json::Value::Object(_)) => {}
@@ -136,7 +137,7 @@ pub fn run(args: &ConformArgs) -> CliResult {
     };
     let scripts = parse_scripts()?;
     let mut rules = script_rules(&scripts, call.is_some(), args.spec_methods);
-    let link = Link::new(&target, args.framing, args.timeout, headers);
+    let link = Link::new(&target, args.framing, args.timeout, headers, roots);
     let mut checks = transport::rules(link.is_http());
     // --only and --skip name rules that exist, whatever this run selects.
     let known: Vec<&str> = script_rules(&scripts, true, true)

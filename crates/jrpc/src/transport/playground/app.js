@@ -1,7 +1,7 @@
 // The playground: a form and a JSON editor kept in sync, the checker of `jrpc check` run as you
 // type, and a sender over HTTP POST or WebSocket. No framework and no build step.
 
-import { checkAll, compact, elementsOf, isValid, membersOf, readOne, sectionOf, stringValue, verdictJson, verdictWord } from './check.js';
+import { RULES, checkAll, compact, elementsOf, isValid, membersOf, readOne, stringValue, verdictJson, verdictWord } from './check.js';
 
 const $ = (id) => document.getElementById(id);
 const FORM_LIMIT = 1 << 20; // larger messages are edited as text only
@@ -384,16 +384,17 @@ export function renderCheck(text) {
   const many = checked.length > 1;
   let shown = 0;
   let hidden = 0;
-  const add = (list, sev, where, rule) => {
+  const add = (list, where, f) => {
     // A huge message may break one rule thousands of times: list the first few hundred.
     if (shown >= FINDINGS_SHOWN) { hidden++; return; }
     shown++;
-    const section = sectionOf(rule);
-    list.append(h('li', {}, h('span', { class: 'sev', text: `${sev}: ` }), where ? `${where}: ` : '', rule,
-      section ? h('span', { class: 'section', title: 'the section of the specification this rule comes from', text: section.startsWith('spec') ? `§${section.slice(5)}` : section }) : null));
+    const section = f.section.startsWith('RFC') ? f.section : `§${f.section}`;
+    list.append(h('li', { 'data-rule': f.rule }, h('span', { class: 'sev', text: `${f.severity}: ` }), where ? `${where}: ` : '', f.message,
+      h('a', { class: 'rule', href: `#rule-${f.rule}`, title: RULES[f.rule].summary, text: f.rule }),
+      h('span', { class: 'section', title: 'the section of the specification this rule comes from', text: section })));
   };
   const walk = (v, where) => {
-    for (const f of v.findings) add(f.severity === 'error' ? errors : warnings, f.severity, where, f.rule);
+    for (const f of v.findings) add(f.severity === 'error' ? errors : warnings, where, f);
     v.elements.forEach((e, i) => walk(e, `${where ? `${where}, ` : ''}element ${i + 1}`));
   };
   checked.forEach((c, i) => walk(c.verdict, many ? `message ${i + 1} (line ${c.line})` : ''));
@@ -868,6 +869,17 @@ function fromHash() {
 }
 
 // For the browser tests and the curious: the page's checker and state.
-window.jrpcPlayground = { checkAll, verdictJson, state, messageText, pair, codeName };
+/** The rules table, as `jrpc check --list-rules` prints it: each finding links to its row. */
+function renderRules() {
+  const body = $('rules-body');
+  for (const [id, rule] of Object.entries(RULES)) {
+    body.append(h('tr', { id: `rule-${id}` }, h('td', {}, h('code', { text: id })), h('td', { text: rule.section }),
+      h('td', { text: rule.keyword }), h('td', { text: rule.summary })));
+  }
+  $('rules-count').textContent = `${Object.keys(RULES).length} rules`;
+}
+renderRules();
+
+window.jrpcPlayground = { RULES, checkAll, verdictJson, state, messageText, pair, codeName };
 
 start();

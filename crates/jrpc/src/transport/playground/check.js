@@ -1,10 +1,16 @@
-// The rules of `jrpc check` (crates/jrpc-cli/src/check.rs), ported to the browser.
+// The checker of `jrpc check` (crates/jrpc-cli/src/commands/check/engine.rs), in the browser.
 //
-// Every message text, section number and order of findings is the CLI's, so the page's verdicts
-// equal `jrpc check --json` (a differential test in crates/jrpc-cli/tests/playground_check.rs runs
-// both on crates/jrpc-cli/tests/corpus/messages.jsonl). The JSON reader below follows serde_json's
+// The rules themselves are not here: every finding names a rule of `RULES`, which the server makes
+// from the one table in crates/jrpc/src/wire/rules.rs, and takes its level and section from it; a
+// rule missing from the table throws. Every message text, JSON Pointer and order of findings is the
+// CLI's, so the page's verdicts equal `jrpc check --json` (the differential test in
+// crates/jrpc-cli/tests/playground.rs runs both on crates/jrpc-cli/tests/corpus/messages.jsonl). The JSON reader below follows serde_json's
 // (the CLI's) byte for byte where it matters: what it accepts, and the message, line and column
 // (in UTF-8 bytes) of the first error. Values are kept as the text the user wrote.
+
+import { RULES } from './rules.js';
+
+export { RULES };
 
 const encoder = new TextEncoder();
 const utf8len = (s) => (/^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length);
@@ -295,8 +301,15 @@ export function compact(text) {
 function newVerdict(kind) {
   return { kind, detail: '', findings: [], elements: [] };
 }
-const error = (v, rule) => v.findings.push({ severity: 'error', rule });
-const warning = (v, rule) => v.findings.push({ severity: 'warning', rule });
+/** Records that the message broke rule `id` at `pointer` (RFC 6901); level and section come from the table. */
+function add(v, id, pointer, message) {
+  const rule = RULES[id];
+  if (!rule) throw new Error(`the checker names a rule that is not in the rules table: ${id}`);
+  v.findings.push({ rule: id, severity: rule.level, section: rule.section, pointer, message });
+}
+
+/** `at` extended by one member name, as a JSON Pointer (`~` and `/` escaped). */
+const member = (at, name) => `${at}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 export function isValid(v) {
   return v.findings.every((f) => f.severity === 'warning') && v.elements.every(isValid);
@@ -315,10 +328,10 @@ const KIND_NAMES = {
 export function checkValue(text, expect = 'any') {
   text = text.trim();
   if (text[0] === '[') return checkBatch(text, expect);
-  if (text[0] === '{') return checkObject(text, expect);
+  if (text[0] === '{') return checkObject(text, expect, '');
   const v = newVerdict('unknown');
   v.detail = kindName(text);
-  error(v, `a message must be an object or an array (batch), not ${kindName(text)} (spec 4, 5, 6)`);
+  add(v, 'message.type', '', `a message must be an object or an array (batch), not ${kindName(text)} (spec 4, 5, 6)`);
   return v;
 }
 
@@ -327,22 +340,23 @@ function checkBatch(text, expect) {
   const elements = elementsOf(text);
   if (!elements.length) {
     v.detail = 'empty';
-    error(v, 'an empty array is not a valid batch: a batch needs at least one request, and a server must not answer with [] (spec 6)');
+    add(v, 'batch.empty', '', 'an empty array is not a valid batch: a batch needs at least one request, and a server must not answer with [] (spec 6)');
     return v;
   }
-  for (const element of elements) {
+  for (const [index, element] of elements.entries()) {
+    const at = `/${index}`;
     let judged;
     if (element.startsWith('{')) {
-      judged = checkObject(element, expect);
+      judged = checkObject(element, expect, at);
     } else {
       judged = newVerdict('unknown');
       judged.detail = kindName(element);
-      error(judged, `a batch element must be a request or response object, not ${kindName(element)} (spec 6)`);
+      add(judged, 'batch.element.type', at, `a batch element must be a request or response object, not ${kindName(element)} (spec 6)`);
     }
     if (element.startsWith('[')) {
       judged = newVerdict('unknown');
       judged.detail = 'an array';
-      error(judged, 'batches cannot be nested: a batch element must be an object (spec 6)');
+      add(judged, 'batch.nested', at, 'batches cannot be nested: a batch element must be an object (spec 6)');
     }
     v.elements.push(judged);
   }
@@ -352,7 +366,7 @@ function checkBatch(text, expect) {
   const responses = count(['response', 'error_response']);
   const others = v.elements.length - requests - notifications - responses;
   if (requests + notifications > 0 && responses > 0) {
-    error(v, `a batch holds either requests or responses, not both (${requests + notifications} requests and notifications, ${responses} responses; spec 6)`);
+    add(v, 'batch.mixed', '', `a batch holds either requests or responses, not both (${requests + notifications} requests and notifications, ${responses} responses; spec 6)`);
   }
   const parts = [];
   for (const [n, what] of [[requests, 'request'], [notifications, 'notification'], [responses, 'response'], [others, 'invalid element']]) {
@@ -361,13 +375,13 @@ function checkBatch(text, expect) {
   v.detail = `of ${elements.length}: ${parts.join(', ')}`;
   if (responses === 0) {
     const ids = new Set();
-    for (const element of elements) {
+    for (const [index, element] of elements.entries()) {
       if (!element.startsWith('{')) continue;
       const members = membersOf(element);
       if (has(members, 'method') && has(members, 'id')) {
         const id = compact(find(members, 'id'));
         if (ids.has(id)) {
-          warning(v, `id ${id} is used by more than one request: their responses cannot be told apart (spec 6)`);
+          add(v, 'batch.duplicate-id', `/${index}/id`, `id ${id} is used by more than one request: their responses cannot be told apart (spec 6)`);
         } else {
           ids.add(id);
         }
@@ -377,85 +391,87 @@ function checkBatch(text, expect) {
   return v;
 }
 
-function checkObject(text, expect) {
+function checkObject(text, expect, at) {
   const members = membersOf(text);
   const isRequest = expect === 'request' ? true : expect === 'response' ? false
     : has(members, 'method') || !(has(members, 'result') || has(members, 'error'));
   if (expect === 'any' && !has(members, 'method') && !has(members, 'result') && !has(members, 'error')) {
     const v = newVerdict('unknown');
     v.detail = 'an object';
-    error(v, 'neither a request (no method member, spec 4) nor a response (no result or error member, spec 5)');
-    checkDuplicates(members, v);
+    add(v, 'message.role', at, 'neither a request (no method member, spec 4) nor a response (no result or error member, spec 5)');
+    checkDuplicates(members, v, at);
     return v;
   }
-  const v = isRequest ? checkRequest(members) : checkResponse(members);
-  checkDuplicates(members, v);
+  const v = isRequest ? checkRequest(members, at) : checkResponse(members, at);
+  checkDuplicates(members, v, at);
   return v;
 }
 
-function checkDuplicates(members, v) {
+function checkDuplicates(members, v, at) {
   const seen = [];
   for (const [name] of members) {
     if (seen.includes(name)) {
-      error(v, `member ${quote(name)} appears more than once: peers disagree on which one counts (RFC 8259 section 4)`);
+      add(v, 'json.duplicate-member', member(at, name), `member ${quote(name)} appears more than once: peers disagree on which one counts (RFC 8259 section 4)`);
     } else {
       seen.push(name);
     }
   }
 }
 
-function checkVersion(members, v, section) {
+function checkVersion(members, v, section, at) {
+  const rule = section === '4' ? 'request.jsonrpc' : 'response.jsonrpc';
   const raw = find(members, 'jsonrpc');
   if (raw === undefined) {
-    error(v, `the jsonrpc member is missing; it must be exactly "2.0" (spec ${section}; without it this reads as JSON-RPC 1.0, spec 3)`);
+    add(v, rule, member(at, 'jsonrpc'), `the jsonrpc member is missing; it must be exactly "2.0" (spec ${section}; without it this reads as JSON-RPC 1.0, spec 3)`);
   } else if (stringValue(raw) !== '2.0') {
-    error(v, `jsonrpc must be exactly "2.0", not ${compact(raw)} (spec ${section})`);
+    add(v, rule, member(at, 'jsonrpc'), `jsonrpc must be exactly "2.0", not ${compact(raw)} (spec ${section})`);
   }
 }
 
-function checkId(text, v, section, isRequest) {
+function checkId(text, v, section, isRequest, parent) {
+  const at = member(parent, 'id');
   const c = text.trim()[0];
   if (c === '"') return;
   if (c === '-' || (c >= '0' && c <= '9')) {
-    if (/[.eE]/.test(text)) warning(v, `id ${text}: numbers should not contain fractional parts (spec ${section})`);
+    if (/[.eE]/.test(text)) add(v, isRequest ? 'request.id.fraction' : 'response.id.fraction', at, `id ${text}: numbers should not contain fractional parts (spec ${section})`);
   } else if (c === 'n') {
     if (isRequest) {
-      warning(v, 'id should not be null: null is the id of responses to requests whose id could not be read, and JSON-RPC 1.0 uses it for notifications (spec 4)');
+      add(v, 'request.id.null', at, 'id should not be null: null is the id of responses to requests whose id could not be read, and JSON-RPC 1.0 uses it for notifications (spec 4)');
     }
   } else {
-    error(v, `id must be a string, a number or null, not ${kindName(text)} (spec ${section})`);
+    add(v, isRequest ? 'request.id.type' : 'response.id.type', at, `id must be a string, a number or null, not ${kindName(text)} (spec ${section})`);
   }
 }
 
-function checkRequest(members) {
+function checkRequest(members, at) {
   const v = newVerdict(has(members, 'id') ? 'request' : 'notification');
-  checkVersion(members, v, '4');
+  checkVersion(members, v, '4', at);
   let method = null;
   const rawMethod = find(members, 'method');
   if (rawMethod === undefined) {
-    error(v, 'the method member is missing (spec 4)');
+    add(v, 'request.method.missing', at, 'the method member is missing (spec 4)');
   } else {
     method = stringValue(rawMethod);
     if (method !== null) {
       if (method.startsWith('rpc.')) {
-        warning(v, `method ${quote(method)}: names beginning with "rpc." are reserved for rpc-internal methods and extensions (spec 4, 8)`);
+        add(v, 'request.method.reserved', member(at, 'method'), `method ${quote(method)}: names beginning with "rpc." are reserved for rpc-internal methods and extensions (spec 4, 8)`);
       }
     } else {
-      error(v, `method must be a string, not ${kindName(rawMethod)} (spec 4)`);
+      add(v, 'request.method.type', member(at, 'method'), `method must be a string, not ${kindName(rawMethod)} (spec 4)`);
     }
   }
   const params = find(members, 'params');
   if (params !== undefined && !(params.startsWith('[') || params.startsWith('{'))) {
-    error(v, `params must be an array or an object, not ${kindName(params)} (spec 4.2)`);
+    add(v, 'request.params.type', member(at, 'params'), `params must be an array or an object, not ${kindName(params)} (spec 4.2)`);
   }
   const id = find(members, 'id');
-  if (id !== undefined) checkId(id, v, '4', true);
+  if (id !== undefined) checkId(id, v, '4', true, at);
   for (const [name] of members) {
     if (['jsonrpc', 'method', 'params', 'id'].includes(name)) continue;
     if (name === 'result' || name === 'error') {
-      error(v, `a request has no ${name} member: it mixes a request and a response (spec 4, 5)`);
+      add(v, 'request.response-member', member(at, name), `a request has no ${name} member: it mixes a request and a response (spec 4, 5)`);
     } else {
-      warning(v, `unknown member ${quote(name)}: a request has jsonrpc, method, params and id (spec 4)`);
+      add(v, 'request.unknown-member', member(at, name), `unknown member ${quote(name)}: a request has jsonrpc, method, params and id (spec 4)`);
     }
   }
   let detail = method !== null ? `method ${quote(method)}` : '';
@@ -464,34 +480,34 @@ function checkRequest(members) {
   return v;
 }
 
-function checkResponse(members) {
+function checkResponse(members, at) {
   const err = find(members, 'error');
   const result = find(members, 'result');
   const v = newVerdict(err !== undefined && result === undefined ? 'error_response' : 'response');
-  checkVersion(members, v, '5');
+  checkVersion(members, v, '5', at);
   const detail = [];
   if (result !== undefined && err !== undefined) {
-    error(v, 'a response must not have both result and error (spec 5)');
-    checkErrorObject(err, v);
+    add(v, 'response.result-and-error', at, 'a response must not have both result and error (spec 5)');
+    checkErrorObject(err, v, member(at, 'error'));
   } else if (result === undefined && err === undefined) {
-    error(v, 'a response needs either result or error (spec 5)');
+    add(v, 'response.result-or-error', at, 'a response needs either result or error (spec 5)');
   } else if (result !== undefined) {
     detail.push('result');
   } else {
-    const code = checkErrorObject(err, v);
+    const code = checkErrorObject(err, v, member(at, 'error'));
     if (code !== null) detail.push(`code ${code}`);
   }
-  if (has(members, 'method')) error(v, 'a response has no method member: it mixes a request and a response (spec 4, 5)');
+  if (has(members, 'method')) add(v, 'response.method-member', member(at, 'method'), 'a response has no method member: it mixes a request and a response (spec 4, 5)');
   const id = find(members, 'id');
   if (id === undefined) {
-    error(v, "the id member is required in a response, null when the request's id was unreadable (spec 5)");
+    add(v, 'response.id.missing', at, "the id member is required in a response, null when the request's id was unreadable (spec 5)");
   } else {
-    checkId(id, v, '5', false);
+    checkId(id, v, '5', false, at);
     detail.push(`id ${compact(id)}`);
   }
   for (const [name] of members) {
     if (!['jsonrpc', 'result', 'error', 'id', 'method'].includes(name)) {
-      warning(v, `unknown member ${quote(name)}: a response has jsonrpc, result or error, and id (spec 5)`);
+      add(v, 'response.unknown-member', member(at, name), `unknown member ${quote(name)}: a response has jsonrpc, result or error, and id (spec 5)`);
     }
   }
   v.detail = detail.join(', ');
@@ -501,26 +517,27 @@ function checkResponse(members) {
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
-function checkErrorObject(text, v) {
+function checkErrorObject(text, v, at) {
   if (!text.startsWith('{')) {
-    error(v, `error must be an object, not ${kindName(text)} (spec 5.1)`);
+    add(v, 'error.type', at, `error must be an object, not ${kindName(text)} (spec 5.1)`);
     return null;
   }
   const members = membersOf(text);
   let codeText = null;
   const raw = find(members, 'code');
   if (raw === undefined) {
-    error(v, 'error.code is required (spec 5.1)');
+    add(v, 'error.code.missing', at, 'error.code is required (spec 5.1)');
   } else {
     const code = raw.trim();
+    const codeAt = member(at, 'code');
     if (!/^[-0-9]/.test(code)) {
-      error(v, `error.code must be a number, not ${kindName(code)} (spec 5.1)`);
+      add(v, 'error.code.type', codeAt, `error.code must be a number, not ${kindName(code)} (spec 5.1)`);
     } else if (/[.eE]/.test(code)) {
       if (Number.isInteger(Number(code))) {
-        warning(v, `error.code ${code} is written with a fraction or exponent; many peers will not read it as an integer (spec 5.1)`);
+        add(v, 'error.code.fraction', codeAt, `error.code ${code} is written with a fraction or exponent; many peers will not read it as an integer (spec 5.1)`);
         codeText = code;
       } else {
-        error(v, `error.code must be an integer, not ${code} (spec 5.1)`);
+        add(v, 'error.code.integer', codeAt, `error.code must be an integer, not ${code} (spec 5.1)`);
       }
     } else {
       codeText = code;
@@ -529,20 +546,20 @@ function checkErrorObject(text, v) {
         const n = Number(value);
         const predefined = [-32700, -32600, -32601, -32602, -32603].includes(n) || (n >= -32099 && n <= -32000);
         if (n >= -32768 && n <= -32000 && !predefined) {
-          warning(v, `error.code ${n} is in the range reserved for pre-defined errors (-32768 to -32000) but is not one of them (spec 5.1)`);
+          add(v, 'error.code.reserved', codeAt, `error.code ${n} is in the range reserved for pre-defined errors (-32768 to -32000) but is not one of them (spec 5.1)`);
         }
       }
     }
   }
   const message = find(members, 'message');
-  if (message === undefined) error(v, 'error.message is required (spec 5.1)');
-  else if (stringValue(message) === null) error(v, `error.message must be a string, not ${kindName(message)} (spec 5.1)`);
+  if (message === undefined) add(v, 'error.message.missing', at, 'error.message is required (spec 5.1)');
+  else if (stringValue(message) === null) add(v, 'error.message.type', member(at, 'message'), `error.message must be a string, not ${kindName(message)} (spec 5.1)`);
   for (const [name] of members) {
     if (!['code', 'message', 'data'].includes(name)) {
-      warning(v, `unknown member ${quote(name)} in the error object: it has code, message and data (spec 5.1)`);
+      add(v, 'error.unknown-member', member(at, name), `unknown member ${quote(name)} in the error object: it has code, message and data (spec 5.1)`);
     }
   }
-  checkDuplicates(members, v);
+  checkDuplicates(members, v, at);
   return codeText;
 }
 
@@ -601,7 +618,7 @@ export function checkAll(input, expect = 'any') {
         if (!(err instanceof JsonError)) throw err;
         const v = newVerdict('invalid_json');
         const errorLine = lineOf(input, pos) + Math.max(err.line - 1, 0);
-        error(v, `not valid JSON: ${err.reason} at line ${errorLine} column ${err.column} (a server answers -32700 Parse error, spec 5.1)`);
+        add(v, 'json.parse', '', `not valid JSON: ${err.reason} at line ${errorLine} column ${err.column} (a server answers -32700 Parse error, spec 5.1)`);
         v.errorLine = errorLine;
         v.errorColumn = err.column;
         out.push({ line: lineOf(input, pos + start), start: pos + start, end: pos + start, verdict: v });
@@ -616,8 +633,11 @@ export function checkAll(input, expect = 'any') {
 
 /** The verdict as `jrpc check --json` prints it (without source, message and line). */
 export function verdictJson(v) {
-  const rules = (severity) => v.findings.filter((f) => f.severity === severity).map((f) => f.rule);
-  const value = { valid: isValid(v), kind: v.kind, detail: v.detail, errors: rules('error'), warnings: rules('warning') };
+  const messages = (severity) => v.findings.filter((f) => f.severity === severity).map((f) => f.message);
+  const value = {
+    valid: isValid(v), kind: v.kind, detail: v.detail, errors: messages('error'), warnings: messages('warning'),
+    findings: v.findings.map((f) => ({ rule: f.rule, level: f.severity, section: f.section, pointer: f.pointer, message: f.message })),
+  };
   if (v.kind === 'batch') value.elements = v.elements.map(verdictJson);
   return value;
 }
@@ -632,10 +652,4 @@ export function verdictWord(v) {
   if (!v.detail) return `${validity} ${name}`;
   if (v.kind === 'batch') return v.detail === 'empty' ? `${validity} batch (empty)` : `${validity} batch ${v.detail}`;
   return `${validity} ${name} (${v.detail})`;
-}
-
-/** The specification section a rule cites, for display ("4.2", "RFC 8259 section 4"...). */
-export function sectionOf(rule) {
-  const m = /\((?:[^()]*?; )?(spec [0-9., ]+|RFC 8259 section \d+)[^()]*\)\s*$/.exec(rule) || /(spec [0-9.]+(?:, [0-9.]+)*)/.exec(rule);
-  return m ? m[1] : '';
 }

@@ -1,6 +1,9 @@
-//! Every rule the checker applies, as data: a stable id, the section of the JSON-RPC 2.0
-//! specification (or RFC 8259), its level and a one-line summary. `jrpc check --list-rules` prints
-//! this table, and a browser playground can show the same one; each finding names its rule.
+//! Every rule of the specification a message can break, as data: a stable id, the section of the
+//! JSON-RPC 2.0 specification (or RFC 8259), its level and a one-line summary.
+//!
+//! It is one table for every checker: `jrpc check` names these rules in its findings and prints
+//! them with `--list-rules`, and the playground page is served the same table as `rules.js`
+//! ([`to_javascript`]), so a rule the page uses but this table lacks fails the page's tests.
 
 /// How bad breaking a rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +136,29 @@ rules! {
         "The requests of a batch should have distinct ids, or their responses cannot be told apart.";
 }
 
+/// The table as an ES module, `export const RULES = {id: {section, level, summary}, ...}` in the
+/// table's order: what the playground imports, so its rules are these and no others.
+pub fn to_javascript() -> String {
+    let mut out = String::from(
+        "// Generated from jrpc's rules table (crates/jrpc/src/wire/rules.rs): do not edit.\n\
+         export const RULES = Object.freeze({\n",
+    );
+    for rule in RULES {
+        let entry = serde_json::json!({
+            "section": rule.section,
+            "level": rule.level.name(),
+            "keyword": rule.level.keyword(),
+            "summary": rule.summary,
+        });
+        out.push_str(&format!(
+            "  {}: Object.freeze({entry}),\n",
+            serde_json::Value::from(rule.id)
+        ));
+    }
+    out.push_str("});\n");
+    out
+}
+
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|rule| rule.id == id)
@@ -158,5 +184,18 @@ mod tests {
             );
             assert!(rule.summary.ends_with('.'), "{}", rule.id);
         }
+    }
+
+    #[test]
+    fn the_javascript_table_holds_every_rule_in_order() {
+        let js = to_javascript();
+        let mut from = 0;
+        for rule in RULES {
+            let key = format!("  \"{}\": Object.freeze({{", rule.id);
+            let at = js[from..].find(&key).expect(rule.id) + from;
+            assert!(js[at..].contains(&format!("\"level\":\"{}\"", rule.level.name())));
+            from = at + key.len();
+        }
+        assert!(js.starts_with("// Generated") && js.ends_with("});\n"));
     }
 }
