@@ -31,7 +31,7 @@ fn start() -> Servers {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = dir.path().join("spec.sock");
     let urls = runtime.block_on(async {
-        let server = jrpc::Server::new(spec_server::methods());
+        let server = spec_server_as_run();
         let http = HttpServer::bind("127.0.0.1:0", server.clone(), HttpConfig::default())
             .await
             .expect("bind");
@@ -67,6 +67,13 @@ fn start() -> Servers {
         _dir: dir,
         _runtime: runtime,
     }
+}
+
+/// The spec server as its binary builds it: the section 7 methods, and rpc.discover.
+fn spec_server_as_run() -> jrpc::Server {
+    jrpc::Server::builder()
+        .discover(spec_server::discover())
+        .build(spec_server::methods())
 }
 
 /// Runs `jrpc conform ARGS --json`: the exit status and the report.
@@ -111,7 +118,7 @@ fn the_spec_server_passes_every_rule_over_every_transport() {
         let (status, report) = conform(&[url, "--framing", framing, "--spec-methods"]);
         assert_eq!((status, not_passed(&report)), (0, vec![]), "{url}: {report}");
         // HTTP has its six conventions; persistent transports have pipelining.
-        let expected = if url.starts_with("http") { 48 } else { 43 };
+        let expected = if url.starts_with("http") { 49 } else { 44 };
         assert_eq!(rule_count(&report), expected, "{url}: {report}");
         let (status, report) = conform(&[url, "--framing", framing]);
         assert_eq!((status, not_passed(&report)), (0, vec![]), "{url}: {report}");
@@ -120,7 +127,7 @@ fn the_spec_server_passes_every_rule_over_every_transport() {
         let exec = format!("{spec_server} --stdio --framing {framing}");
         let (status, report) = conform(&["--exec", &exec, "--framing", framing, "--spec-methods"]);
         assert_eq!((status, not_passed(&report)), (0, vec![]), "{exec}: {report}");
-        assert_eq!(rule_count(&report), 43);
+        assert_eq!(rule_count(&report), 44);
     }
     // A method of the server's own: the success path, and the text report's summary line.
     let run = jrpc(
@@ -137,8 +144,39 @@ fn the_spec_server_passes_every_rule_over_every_transport() {
     assert_eq!(run.status, 0, "{run:?}");
     assert!(run.stdout.contains("  pass  call-id-exact "), "{run:?}");
     assert!(
-        run.stdout.ends_with("conform: 29/29 MUST, 9/9 SHOULD\n"),
+        run.stdout.ends_with("conform: 29/29 MUST, 10/10 SHOULD\n"),
         "{run:?}"
+    );
+    // The call by name too, as rpc.discover offers; sum takes a list only, so that is skipped.
+    let (status, report) = conform(&[
+        &servers.urls[1].0,
+        "--method",
+        "subtract",
+        "--params",
+        r#"{"subtrahend":23,"minuend":42}"#,
+        "--only",
+        "call-param-structure",
+    ]);
+    assert_eq!(status, 0);
+    assert_eq!(report["rules"][0]["verdict"], "pass", "{report}");
+    let (status, report) = conform(&[
+        &servers.urls[0].0,
+        "--method",
+        "sum",
+        "--params",
+        "[1,2,4]",
+        "--only",
+        "call-param-structure",
+    ]);
+    assert_eq!(status, 0);
+    assert_eq!(report["rules"][0]["verdict"], "skip", "{report}");
+    assert_eq!(
+        report["rules"][0]["note"],
+        "the method takes its params by position only"
+    );
+    assert_eq!(
+        report["summary"]["should"], 0,
+        "a skipped rule is not counted: {report}"
     );
     // --only and --skip select by name; an unknown name is a usage error.
     let (_, report) = conform(&[&servers.urls[0].0, "--only", "parse-error,http-post-only"]);
@@ -168,7 +206,7 @@ fn conform_and_bench_speak_tls() {
         .build()
         .expect("runtime");
     let (https, tcp) = runtime.block_on(async {
-        let server = jrpc::Server::new(spec_server::methods());
+        let server = spec_server_as_run();
         let http_config = HttpConfig {
             tls: Some(files.clone()),
             ..HttpConfig::default()
@@ -197,7 +235,7 @@ fn conform_and_bench_speak_tls() {
     ] {
         let (status, report) = conform(&[&url, "--cacert", &ca, "--spec-methods"]);
         assert_eq!((status, not_passed(&report)), (0, vec![]), "{url}: {report}");
-        let expected = if url.starts_with("https") { 48 } else { 43 };
+        let expected = if url.starts_with("https") { 49 } else { 44 };
         assert_eq!(rule_count(&report), expected, "{url}: {report}");
         // Without the CA the certificate is not trusted: the target cannot be reached (3).
         let run = jrpc(&["conform", &url, "--only", "parse-error"], None);
@@ -341,8 +379,10 @@ fn peer(program: &str, script: &str) -> (Peer, Vec<String>) {
 }
 
 /// Deviations every peer here shares: JavaScript and Python numbers drop big and fractional ids'
-/// spelling, and none offers a body limit.
-const NUMBER_IDS: [&str; 6] = [
+/// spelling, and none describes itself with rpc.discover (so the other param structure is not
+/// checked).
+const NUMBER_IDS: [&str; 7] = [
+    "call-param-structure:skip",
     "id-echo-exact:fail",
     "id-echo-spelling:warn",
     "error-id-exact:fail",
@@ -412,6 +452,7 @@ fn jsonrpcserver_over_http() {
     let mut expected: Vec<String> = JSONRPCSERVER
         .iter()
         .chain(&[
+            "call-param-structure:skip",
             "call-id-spelling:warn",
             "error-id-spelling:warn",
             "id-echo-spelling:warn",

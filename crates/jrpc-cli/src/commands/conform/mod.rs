@@ -5,6 +5,7 @@
 //! the number of requests by the scripts.
 
 mod link;
+mod param_structure;
 mod report;
 mod transport;
 
@@ -130,11 +131,13 @@ pub fn run(args: &ConformArgs) -> CliResult {
         };
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
-    let call = match (&args.method, args.spec_methods) {
-        (Some(method), _) => Some(call_members(method, args.params.as_deref())),
-        (None, true) => Some(call_members("subtract", Some("[42, 23]"))),
+    // The user's method and params, or the specification's subtract with --spec-methods.
+    let method_call: Option<(&str, Option<&str>)> = match (&args.method, args.spec_methods) {
+        (Some(method), _) => Some((method, args.params.as_deref())),
+        (None, true) => Some(("subtract", Some("[42, 23]"))),
         (None, false) => None,
     };
+    let call = method_call.map(|(method, params)| call_members(method, params));
     let scripts = parse_scripts()?;
     let mut rules = script_rules(&scripts, call.is_some(), args.spec_methods);
     let link = Link::new(&target, args.framing, args.timeout, headers, roots);
@@ -149,6 +152,7 @@ pub fn run(args: &ConformArgs) -> CliResult {
                 .chain(transport::rules(false).iter())
                 .map(|rule| rule.name),
         )
+        .chain([param_structure::NAME])
         .collect();
     for name in args.only.iter().chain(&args.skip) {
         if !known.contains(&name.as_str()) {
@@ -192,6 +196,18 @@ pub fn run(args: &ConformArgs) -> CliResult {
                 &rule.title,
                 outcome,
             ));
+        }
+        if let Some((method, Some(params))) = method_call {
+            if wanted(param_structure::NAME) && !judge.gave_up() {
+                let outcome = param_structure::run(&mut judge, method, params).await;
+                report.push(RuleResult::new(
+                    param_structure::NAME,
+                    param_structure::SECTION,
+                    param_structure::LEVEL,
+                    param_structure::TITLE,
+                    outcome,
+                ));
+            }
         }
         for check in &checks {
             if judge.gave_up() {

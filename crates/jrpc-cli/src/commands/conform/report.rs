@@ -14,6 +14,8 @@ pub enum Outcome {
         expected: String,
         got: String,
     },
+    /// Not checked on this server, and why (it does not offer what the rule needs).
+    Skipped(String),
 }
 
 impl Outcome {
@@ -28,7 +30,8 @@ pub struct RuleResult {
     pub rule: String,
     pub section: String,
     pub level: &'static str,
-    /// `pass`, `fail` (a MUST broken) or `warn` (a SHOULD broken).
+    /// `pass`, `fail` (a MUST broken), `warn` (a SHOULD broken) or `skip` (not checked: see
+    /// `note`).
     pub verdict: &'static str,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,10 +40,13 @@ pub struct RuleResult {
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub got: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl RuleResult {
     pub fn new(rule: &str, section: &str, level: Level, title: &str, outcome: Outcome) -> RuleResult {
+        let mut note = None;
         let (verdict, sent, expected, got) = match outcome {
             Outcome::Pass => ("pass", None, None, None),
             Outcome::Fail { sent, expected, got } => (
@@ -49,6 +55,10 @@ impl RuleResult {
                 Some(expected),
                 Some(got),
             ),
+            Outcome::Skipped(why) => {
+                note = Some(why);
+                ("skip", None, None, None)
+            }
         };
         RuleResult {
             rule: rule.to_owned(),
@@ -59,6 +69,7 @@ impl RuleResult {
             sent,
             expected,
             got,
+            note,
         }
     }
 }
@@ -91,7 +102,12 @@ impl Report {
         }
     }
 
+    /// Adds a verdict; a skipped rule counts in neither total.
     pub fn push(&mut self, result: RuleResult) {
+        if result.verdict == "skip" {
+            self.rules.push(result);
+            return;
+        }
         let pass = result.verdict == "pass";
         if result.level == "MUST" {
             self.summary.must += 1;
@@ -143,6 +159,9 @@ impl Report {
                 }
                 crate::outln!("        expected {expected}");
                 crate::outln!("             got {got}");
+            }
+            if let Some(note) = &rule.note {
+                crate::outln!("        ({note})");
             }
         }
         crate::outln!("{}", self.summary_line());
