@@ -89,13 +89,14 @@ fuzz_target!(|data: &[u8]| {
         | Generate::Strings { n, .. }
         | Generate::Uuids { n }
         | Generate::Blobs { n, .. } => *n as usize,
+        Generate::IntegerSequences { sequences } => sequences.len(),
     };
-    let count = match &values {
-        Values::Integers(v) => v.len(),
-        Values::Numbers(v) => v.len(),
-        Values::Texts(v) => v.len(),
-    };
-    assert_eq!(count, n, "{request:?}");
+    assert_eq!(count(&values), n, "{request:?}");
+    if let (Generate::IntegerSequences { sequences }, Values::Sequences(lists)) = (&request, &values) {
+        for (sequence, list) in sequences.iter().zip(lists) {
+            assert_eq!(count(list), sequence.length as usize, "{request:?}");
+        }
+    }
     if let (Generate::Integers { min, max, replacement, .. }, Values::Integers(v)) = (&request, &values) {
         assert!(v.iter().all(|x| (min..=max).contains(&x)), "{request:?} drew {v:?}");
         if !replacement {
@@ -106,3 +107,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// How many values a draw holds (sequences: how many lists).
+fn count(values: &Values) -> usize {
+    match values {
+        Values::Integers(v) => v.len(),
+        Values::Numbers(v) => v.len(),
+        Values::Texts(v) => v.len(),
+        Values::Sequences(v) => v.len(),
+    }
+}
