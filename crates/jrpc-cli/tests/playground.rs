@@ -37,17 +37,24 @@ async fn playground_in_chromium() {
         browser_dir.display()
     );
 
-    // What the CLI says about every corpus message.
+    // What the CLI says about every corpus message, read as anything, as requests and as
+    // responses (cli.json, cli.request.json, cli.response.json).
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/messages.jsonl");
-    let cli = Command::new(env!("CARGO_BIN_EXE_jrpc"))
-        .args(["check", "--json"])
-        .arg(&corpus)
-        .output()
-        .expect("run jrpc check");
-    assert!(!cli.stdout.is_empty(), "{}", String::from_utf8_lossy(&cli.stderr));
     let scratch = tempfile::tempdir().expect("temp dir");
     let cli_json = scratch.path().join("cli.json");
-    std::fs::write(&cli_json, &cli.stdout).expect("write");
+    for (expect, file) in [
+        ("any", "cli.json"),
+        ("request", "cli.request.json"),
+        ("response", "cli.response.json"),
+    ] {
+        let cli = Command::new(env!("CARGO_BIN_EXE_jrpc"))
+            .args(["check", "--json", "--expect", expect])
+            .arg(&corpus)
+            .output()
+            .expect("run jrpc check");
+        assert!(!cli.stdout.is_empty(), "{}", String::from_utf8_lossy(&cli.stderr));
+        std::fs::write(scratch.path().join(file), &cli.stdout).expect("write");
+    }
     // And the CLI's rules table, which the page's must equal.
     let rules = Command::new(env!("CARGO_BIN_EXE_jrpc"))
         .args(["check", "--list-rules", "--json"])
@@ -62,7 +69,10 @@ async fn playground_in_chromium() {
     std::fs::write(&rules_json, &rules.stdout).expect("write");
 
     // spec-server as its binary runs it: the spec's methods, HTTP and WebSocket, the playground on.
-    let server = jrpc::Server::new(spec_server::methods());
+    // ...with rpc.discover, as the binary builds it, so the page's method picker is tested on it.
+    let server = jrpc::Server::builder()
+        .discover(spec_server::discover())
+        .build(spec_server::methods());
     let http = HttpServer::bind("127.0.0.1:0", server, HttpConfig::default().with_playground())
         .await
         .expect("bind");

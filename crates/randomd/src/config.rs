@@ -84,6 +84,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Serve the JSON-RPC playground page at /playground (true or false) [default: true]
+    #[arg(long, env = "RANDOMD_PLAYGROUND", value_name = "BOOL")]
+    pub playground: Option<bool>,
 }
 
 /// The optional settings file.
@@ -103,6 +106,7 @@ struct FileSettings {
     database_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     admin_listen: Option<String>,
+    playground: Option<bool>,
     auth_failures: Option<AuthLimit>,
 }
 
@@ -125,6 +129,8 @@ pub struct Settings {
     pub admin_listen: Option<SocketAddr>,
     /// The limit on calls that fail authentication, per client address (`[auth_failures]`).
     pub auth_failures: AuthLimit,
+    /// Serve the playground page at `/playground`.
+    pub playground: bool,
 }
 
 /// The admin listener's address unless told otherwise.
@@ -195,6 +201,7 @@ impl Settings {
                     .or(file.admin_listen.as_deref())
                     .unwrap_or(DEFAULT_ADMIN_LISTEN),
             )?,
+            playground: serve.playground.or(file.playground).unwrap_or(true),
             auth_failures: {
                 let mut limit = file.auth_failures.unwrap_or_default();
                 if let Some(proxies) = &serve.trusted_proxies {

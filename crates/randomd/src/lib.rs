@@ -152,6 +152,12 @@ pub async fn start_with_source(
             .then_some(settings.max_connections_per_address),
         ..HttpConfig::default()
     };
+    // The playground at /playground, pointed at Release 1 (whose rpc.discover fills its picker).
+    let config = if settings.playground {
+        config.with_playground()
+    } else {
+        config
+    };
     let http = HttpServer::bind_routes(settings.listen, routes, config)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

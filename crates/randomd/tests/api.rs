@@ -4,9 +4,10 @@ mod common;
 
 use common::Service;
 use randomd::clock::Clock as _;
-use randomd::entropy::{EntropyError, EntropySource};
+use randomd::entropy::{EntropyError, EntropySource, SourceKind};
 use randomd::store::{KeyStatus, Store as _};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn keys_of(object: &Value) -> Vec<&str> {
     object
@@ -524,6 +525,44 @@ async fn protocol_errors_and_http_rules() {
     assert_eq!(error["code"], -32601);
     let (status, _) = service.post("text/plain", "{}").await;
     assert_eq!(status, 415);
+}
+
+/// GET `path` on the service's port: the status and the body.
+async fn get(service: &Service, path: &str) -> (u16, String) {
+    let addr = service.running.http.local_addr();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: randomd\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8(response).expect("UTF-8");
+    let status = response[9..12].parse().expect("a status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_playground_is_served_unless_turned_off() {
+    let service = Service::start().await;
+    let (status, page) = get(&service, "/playground").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"<meta name="jrpc-endpoint" content="/json-rpc/1/invoke">"#),
+        "{page}"
+    );
+    for file in ["app.js", "check.js", "rules.js", "style.css"] {
+        assert_eq!(
+            get(&service, &format!("/playground/{file}")).await.0,
+            200,
+            "{file}"
+        );
+    }
+    let off = Service::start_with(|s| s.playground = false, SourceKind::Os.open().expect("os")).await;
+    assert_eq!(get(&off, "/playground").await.0, 404);
+    assert_eq!(get(&off, "/").await.0, 200, "the home page stays");
 }
 
 #[tokio::test]

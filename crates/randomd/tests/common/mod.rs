@@ -70,6 +70,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         admin_listen: None,
         auth_failures: randomd::limiter::AuthLimit::default(),
+        playground: true,
     }
 }
 
