@@ -216,3 +216,78 @@ async fn the_client_over_https_wss_and_tls() {
         .expect_err("bad PEM");
     assert!(error.is_config(), "{error}");
 }
+
+/// The certificate the server presented on `stream`.
+fn presented(stream: &tokio_rustls::client::TlsStream<TcpStream>) -> Vec<u8> {
+    stream.get_ref().1.peer_certificates().expect("a certificate")[0].to_vec()
+}
+
+#[tokio::test]
+async fn a_reload_serves_the_new_certificate_to_new_connections_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (files, _) = identity(&dir);
+    let first = std::fs::read(&files.certificate_chain).expect("read");
+    let second = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    // A client that trusts both.
+    let mut roots = RootCertStore::empty();
+    for pem in [first.as_slice(), second.cert.pem().as_bytes()] {
+        for certificate in pem_certificates(pem) {
+            roots.add(certificate).expect("root");
+        }
+    }
+    let connector = TlsConnector::from(Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ));
+    let http = HttpServer::bind(
+        "127.0.0.1:0",
+        server(),
+        HttpConfig {
+            tls: Some(files.clone()),
+            ..HttpConfig::default()
+        },
+    )
+    .await
+    .expect("bind");
+    let reloader = http.tls_reloader().expect("a TLS server has a reloader");
+    let mut before = connect(&connector, http.local_addr()).await;
+    let old = presented(&before);
+
+    // A broken file is refused and the identity in use stays.
+    std::fs::write(&files.private_key, "not a key").expect("write");
+    let error = reloader.reload().expect_err("a broken key is refused");
+    assert!(error.to_string().contains("private key"), "{error}");
+    assert_eq!(presented(&connect(&connector, http.local_addr()).await), old);
+
+    std::fs::write(&files.certificate_chain, second.cert.pem()).expect("write");
+    std::fs::write(&files.private_key, second.signing_key.serialize_pem()).expect("write");
+    reloader.reload().expect("reload");
+    let after = connect(&connector, http.local_addr()).await;
+    assert_eq!(presented(&after), second.cert.der().to_vec());
+    assert_ne!(presented(&after), old);
+
+    // The connection made before the reload is still served.
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{CALL}",
+        CALL.len()
+    );
+    before.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    before.read_to_string(&mut response).await.ok();
+    assert!(response.ends_with(ANSWER), "{response}");
+    assert!(HttpServer::bind("127.0.0.1:0", server(), HttpConfig::default())
+        .await
+        .expect("bind")
+        .tls_reloader()
+        .is_none());
+    http.shutdown().await;
+}
+
+/// The certificates of a PEM text.
+fn pem_certificates(pem: &[u8]) -> Vec<CertificateDer<'static>> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("PEM")
+}

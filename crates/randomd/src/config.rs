@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use jrpc::transport::TlsFiles;
 use serde::Deserialize;
 
 use crate::entropy::SourceKind;
@@ -17,7 +18,7 @@ pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// Flags (and their environment variables) shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct StorageArgs {
-    /// A TOML file of settings (keys as in `randomd.example.toml`).
+    /// A TOML file of settings (every key, with its default: deploy/randomd.example.toml).
     #[arg(long, global = true, env = "RANDOMD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for the database and the signing key [default: ./randomd-data]
@@ -84,6 +85,13 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Serve HTTPS (and WSS, HTTP/2 by ALPN) with this certificate chain (PEM, leaf first); needs
+    /// --tls-key. Both files are read again on SIGHUP, for connections made from then on
+    #[arg(long, env = "RANDOMD_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, env = "RANDOMD_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Serve the JSON-RPC playground page at /playground (true or false) [default: true]
     #[arg(long, env = "RANDOMD_PLAYGROUND", value_name = "BOOL")]
     pub playground: Option<bool>,
@@ -106,6 +114,8 @@ struct FileSettings {
     database_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     admin_listen: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     playground: Option<bool>,
     auth_failures: Option<AuthLimit>,
 }
@@ -131,6 +141,8 @@ pub struct Settings {
     pub auth_failures: AuthLimit,
     /// Serve the playground page at `/playground`.
     pub playground: bool,
+    /// HTTPS: the certificate chain and key; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 /// The admin listener's address unless told otherwise.
@@ -202,6 +214,18 @@ impl Settings {
                     .unwrap_or(DEFAULT_ADMIN_LISTEN),
             )?,
             playground: serve.playground.or(file.playground).unwrap_or(true),
+            tls: match (
+                serve.tls_cert.clone().or(file.tls_cert),
+                serve.tls_key.clone().or(file.tls_key),
+            ) {
+                (Some(certificate_chain), Some(private_key)) => Some(TlsFiles {
+                    certificate_chain,
+                    private_key,
+                }),
+                (None, None) => None,
+                (Some(_), None) => return Err("tls_cert is set but tls_key is not: HTTPS needs both".into()),
+                (None, Some(_)) => return Err("tls_key is set but tls_cert is not: HTTPS needs both".into()),
+            },
             auth_failures: {
                 let mut limit = file.auth_failures.unwrap_or_default();
                 if let Some(proxies) = &serve.trusted_proxies {
@@ -239,7 +263,32 @@ impl Settings {
 
 fn read_file(path: &Path) -> Result<FileSettings, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    // toml's own message spans several lines (a snippet of the file): keep the line, the setting
+    // written on it and the reason.
+    toml::from_str(&text).map_err(|e| {
+        let reason = e.message().trim();
+        let Some(span) = e.span() else {
+            return format!("{}: {reason}", path.display());
+        };
+        let start = span.start.min(text.len());
+        let line_start = text.as_bytes()[..start]
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |at| at + 1);
+        let number = text.as_bytes()[..line_start]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count()
+            + 1;
+        let line = String::from_utf8_lossy(&text.as_bytes()[line_start..]);
+        let line = line.lines().next().unwrap_or_default();
+        match line.split_once('=') {
+            Some((key, _)) if !key.trim().is_empty() => {
+                format!("{} line {number}, {}: {reason}", path.display(), key.trim())
+            }
+            _ => format!("{} line {number}: {reason}", path.display()),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -276,6 +325,98 @@ mod tests {
         );
     }
 
+    /// deploy/randomd.example.toml names every setting, each with its default.
+    #[test]
+    fn the_example_file_covers_every_setting_with_its_default() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/randomd.example.toml");
+        let text = std::fs::read_to_string(example).unwrap();
+        let file: FileSettings = toml::from_str(&text).unwrap();
+        // Exhaustive: a setting added to FileSettings fails to compile here until it is listed,
+        // and fails the test until the example sets it.
+        let FileSettings {
+            listen,
+            data_dir,
+            database,
+            signing_key,
+            entropy,
+            daily_bits,
+            daily_requests,
+            advisory_delay_ms,
+            max_request_bytes,
+            durability,
+            database_connections,
+            max_connections_per_address,
+            admin_listen,
+            tls_cert,
+            tls_key,
+            playground,
+            auth_failures,
+        } = file;
+        let set = [
+            ("listen", listen.is_some()),
+            ("data_dir", data_dir.is_some()),
+            ("database", database.is_some()),
+            ("signing_key", signing_key.is_some()),
+            ("entropy", entropy.is_some()),
+            ("daily_bits", daily_bits.is_some()),
+            ("daily_requests", daily_requests.is_some()),
+            ("advisory_delay_ms", advisory_delay_ms.is_some()),
+            ("max_request_bytes", max_request_bytes.is_some()),
+            ("durability", durability.is_some()),
+            ("database_connections", database_connections.is_some()),
+            (
+                "max_connections_per_address",
+                max_connections_per_address.is_some(),
+            ),
+            ("admin_listen", admin_listen.is_some()),
+            ("tls_cert", tls_cert.is_some()),
+            ("tls_key", tls_key.is_some()),
+            ("playground", playground.is_some()),
+            ("auth_failures", auth_failures.is_some()),
+        ];
+        for (name, is_set) in set {
+            assert!(is_set, "{name} is missing from {example}");
+        }
+        // [auth_failures] names each of its fields too.
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        let limiter = table["auth_failures"].as_table().unwrap();
+        for field in ["burst", "refill_ms", "max_addresses", "trusted_proxies"] {
+            assert!(limiter.contains_key(field), "auth_failures.{field} is missing");
+        }
+        // Every value is the default, TLS aside (off by default, shown on in the example).
+        let from_example = Settings::resolve(
+            &StorageArgs {
+                config: Some(example.into()),
+                ..StorageArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap();
+        assert!(from_example.tls.is_some());
+        let defaults = Settings::resolve(&StorageArgs::default(), &ServeArgs::default()).unwrap();
+        let without_tls = Settings {
+            tls: None,
+            ..from_example
+        };
+        assert_eq!(format!("{without_tls:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        for (cert, key, expected) in [
+            (Some("c.pem"), None, "tls_key is not"),
+            (None, Some("k.pem"), "tls_cert is not"),
+        ] {
+            let serve = ServeArgs {
+                tls_cert: cert.map(PathBuf::from),
+                tls_key: key.map(PathBuf::from),
+                ..ServeArgs::default()
+            };
+            let error = Settings::resolve(&StorageArgs::default(), &serve).unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+
     #[test]
     fn the_per_address_connection_limit_can_be_set_or_turned_off() {
         let dir = tempfile::tempdir().unwrap();
@@ -307,6 +448,7 @@ mod tests {
             ("database = \"postgres://u@h:port/d\"", "malformed PostgreSQL URL"),
             ("database = \"redis://h/0\"", "unsupported database URL"),
             ("database_connections = 0", "at least 1"),
+            ("\n\nplayground = \"yes\"", "line 3, playground: invalid type"),
         ] {
             let file = dir.path().join("bad.toml");
             std::fs::write(&file, text).unwrap();
@@ -316,6 +458,7 @@ mod tests {
             };
             let error = Settings::resolve(&storage, &ServeArgs::default()).unwrap_err();
             assert!(error.contains(expected), "{text}: {error}");
+            assert_eq!(error.lines().count(), 1, "one line: {error}");
         }
         let storage = StorageArgs {
             config: Some(dir.path().join("missing.toml")),

@@ -150,6 +150,7 @@ pub async fn start_with_source(
         }],
         max_connections_per_address: (settings.max_connections_per_address > 0)
             .then_some(settings.max_connections_per_address),
+        tls: settings.tls.clone(),
         ..HttpConfig::default()
     };
     // The playground at /playground, pointed at Release 1 (whose rpc.discover fills its picker).

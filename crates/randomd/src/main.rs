@@ -19,8 +19,11 @@ use tracing_subscriber::EnvFilter;
     after_help = "Examples:
   randomd                                   serve on 127.0.0.1:8080 with ./randomd-data
   randomd serve --listen 0.0.0.0:8080 --entropy rdseed
+  randomd --tls-cert cert.pem --tls-key key.pem   HTTPS (and HTTP/2); `kill -HUP` re-reads both files
+  randomd --config randomd.example.toml     every setting, with its default and what it does
   randomd keys create --name alice --bits 250000 --requests 1000
-  randomd keys list
+  randomd keys set 3 --bits 500000          change a key's daily allowances
+  randomd keys list --json
   randomd keys pause 3
   randomd --database postgres://randomd@db:5432/randomd serve   share one PostgreSQL between instances
   randomd pubkey > randomd.pub.pem"
@@ -79,7 +82,22 @@ enum KeysAction {
         requests: i64,
     },
     /// List keys with today's usage.
-    List,
+    List {
+        /// One JSON array of keys (id, name, status, allowances, today's usage, totals).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a key's daily allowances (from its next call on; today's usage stays).
+    Set {
+        /// The key's id, or the key itself.
+        key: String,
+        /// Daily bit allowance.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+        bits: Option<i64>,
+        /// Daily request allowance.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+        requests: Option<i64>,
+    },
     /// Show one key (by id or by the key itself).
     Show { key: String },
     /// Pause a key (error 401 until started again).
@@ -108,19 +126,42 @@ async fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Config(message)) => {
+            eprintln!("randomd: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
             eprintln!("randomd: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
-    let settings = Settings::resolve(storage, args)?;
+/// Why a command failed: a setting (exit status 2, nothing was started) or anything else (1).
+enum Failure {
+    Config(String),
+    Runtime(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Runtime(message)
+    }
+}
+
+async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), Failure> {
+    let settings = Settings::resolve(storage, args).map_err(Failure::Config)?;
+    if let Some(tls) = &settings.tls {
+        tls.check().map_err(|e| Failure::Config(format!("TLS: {e}")))?;
+    }
     let running = randomd::start(&settings, Arc::new(SystemClock)).await?;
-    let url = format!("http://{}{}", running.http.local_addr(), randomd::RPC_PATH);
-    println!("randomd: RANDOM.ORG Release 1 API on {url}");
-    println!("  web page:     http://{}/", running.http.local_addr());
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}{}", running.http.local_addr(), randomd::RPC_PATH);
+    println!("randomd: RANDOM.ORG Release 1 API on {url} (Releases 2 and 4 beside it)");
+    println!(
+        "  web page:     {scheme}://{}/ (and /playground)",
+        running.http.local_addr()
+    );
     match &running.admin {
         Some(admin) => println!(
             "  admin:        http://{}/metrics, /healthz, /readyz",
@@ -154,6 +195,10 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
          '{{\"jsonrpc\":\"2.0\",\"method\":\"generateIntegers\",\"params\":{{\"apiKey\":\"{example_key}\",\
          \"n\":6,\"min\":1,\"max\":6}},\"id\":1}}'"
     );
+    #[cfg(unix)]
+    if let Some(reloader) = running.http.tls_reloader() {
+        tokio::spawn(reload_on_hangup(reloader));
+    }
     jrpc::transport::shutdown_signal().await;
     tracing::info!("shutting down: finishing calls in flight");
     running.http.shutdown().await;
@@ -163,16 +208,31 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn open_store(storage: &StorageArgs) -> Result<Arc<dyn Store>, String> {
-    let settings = Settings::resolve(storage, &ServeArgs::default())?;
+/// Re-reads the certificate and key on every SIGHUP; a broken file leaves the old ones in use.
+#[cfg(unix)]
+async fn reload_on_hangup(reloader: jrpc::transport::TlsReloader) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot watch SIGHUP: the TLS certificate is read only at start");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match reloader.reload() {
+            Ok(()) => tracing::info!("SIGHUP: re-read the TLS certificate and key"),
+            Err(error) => tracing::error!(%error, "SIGHUP: the TLS certificate and key stay as they were"),
+        }
+    }
+}
+
+async fn open_store(storage: &StorageArgs) -> Result<Arc<dyn Store>, Failure> {
+    let settings = Settings::resolve(storage, &ServeArgs::default()).map_err(Failure::Config)?;
     let options = randomd::store::OpenOptions {
         connections: 1,
         ..settings.open_options()
     };
-    settings.database.open(options).await.map_err(|e| e.to_string())
+    Ok(settings.database.open(options).await.map_err(|e| e.to_string())?)
 }
 
-async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
+async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), Failure> {
     let store = open_store(storage).await?;
     let store = store.as_ref();
     let clock = SystemClock;
@@ -185,7 +245,27 @@ async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
             println!("{api_key}");
             eprintln!("created key {id}: {bits} bits and {requests} requests a day; the key is shown only this once");
         }
-        KeysAction::List => {
+        KeysAction::List { json: true } => {
+            let keys = store.list_keys(day).await.map_err(|e| e.to_string())?;
+            let list: Vec<serde_json::Value> = keys.iter().map(key_json).collect();
+            println!("{}", serde_json::Value::Array(list));
+        }
+        KeysAction::Set { key, bits, requests } => {
+            if bits.is_none() && requests.is_none() {
+                return Err(Failure::Config(
+                    "keys set: give --bits, --requests or both".into(),
+                ));
+            }
+            let record = find(store, &key, day).await?;
+            let bits = bits.unwrap_or(record.daily_bits);
+            let requests = requests.unwrap_or(record.daily_requests);
+            store
+                .set_allowances(record.id, bits, requests)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("key {}: {bits} bits and {requests} requests a day", record.id);
+        }
+        KeysAction::List { json: false } => {
             let keys = store.list_keys(day).await.map_err(|e| e.to_string())?;
             println!(
                 "{:>4}  {:<9} {:<8} {:<16} {:>21} {:>17} {:>8}  created",
@@ -234,6 +314,27 @@ async fn keys(storage: &StorageArgs, action: KeysAction) -> Result<(), String> {
     Ok(())
 }
 
+/// A key as `keys list --json` shows it: never the key, only its prefix and hashes.
+fn key_json(key: &KeyRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": key.id,
+        "key_prefix": key.key_prefix,
+        "hashed_api_key": key.hashed_api_key,
+        "name": key.name,
+        "status": key.status.as_str(),
+        "created": created(key),
+        "daily_bits": key.daily_bits,
+        "daily_requests": key.daily_requests,
+        "bits_used_today": key.bits_used,
+        "requests_used_today": key.requests_used,
+        "bits_left": key.bits_left(),
+        "requests_left": key.requests_left(),
+        "total_bits": key.total_bits,
+        "total_requests": key.total_requests,
+        "last_serial": key.last_serial,
+    })
+}
+
 fn created(key: &KeyRecord) -> String {
     time::OffsetDateTime::from_unix_timestamp(key.created_at)
         .map(clock::format_timestamp)
@@ -268,8 +369,8 @@ async fn set_status(store: &dyn Store, key: &str, day: i64, status: KeyStatus) -
     Ok(())
 }
 
-async fn pubkey(storage: &StorageArgs) -> Result<(), String> {
-    let settings = Settings::resolve(storage, &ServeArgs::default())?;
+async fn pubkey(storage: &StorageArgs) -> Result<(), Failure> {
+    let settings = Settings::resolve(storage, &ServeArgs::default()).map_err(Failure::Config)?;
     let path = settings.signing_key.clone();
     let (signer, generated) =
         tokio::task::spawn_blocking(move || randomd::signing::Signer::load_or_generate(&path))

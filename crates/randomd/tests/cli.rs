@@ -68,6 +68,136 @@ fn keys_are_created_listed_shown_paused_and_started() {
 }
 
 #[test]
+fn keys_set_changes_allowances_and_list_json_shows_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let created = randomd(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--name",
+            "bob",
+            "--bits",
+            "100",
+            "--requests",
+            "5",
+        ],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let key = text(&created.stdout).trim().to_owned();
+    let set = randomd(dir.path(), &["keys", "set", "1", "--bits", "2500"]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert_eq!(text(&set.stdout), "key 1: 2500 bits and 5 requests a day\n");
+    let set = randomd(dir.path(), &["keys", "set", &key, "--requests", "9"]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+
+    let listed = randomd(dir.path(), &["keys", "list", "--json"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let keys: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let bob = &keys.as_array().expect("an array")[0];
+    assert_eq!(bob["id"], 1);
+    assert_eq!(bob["name"], "bob");
+    assert_eq!(bob["status"], "running");
+    assert_eq!(bob["daily_bits"], 2500);
+    assert_eq!(bob["daily_requests"], 9);
+    assert_eq!(bob["bits_left"], 2500);
+    assert_eq!(bob["key_prefix"].as_str().map(|p| key.starts_with(p)), Some(true));
+    assert!(
+        !text(&listed.stdout).contains(&key),
+        "the key itself is never listed"
+    );
+
+    // Nothing to change, a negative allowance, an unknown key: clear errors.
+    let nothing = randomd(dir.path(), &["keys", "set", "1"]);
+    assert_clear_failure(&nothing, "give --bits, --requests or both");
+    assert_eq!(nothing.status.code(), Some(2));
+    assert_clear_failure(&randomd(dir.path(), &["keys", "set", "1", "--bits=-5"]), "--bits");
+    assert_clear_failure(
+        &randomd(dir.path(), &["keys", "set", "42", "--bits", "5"]),
+        "no key \"42\"",
+    );
+}
+
+/// Settings that cannot work stop randomd before it starts anything, with one line naming the
+/// problem and exit status 2.
+#[test]
+fn bad_settings_and_tls_files_exit_with_status_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("randomd.toml");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, certified.cert.pem()).expect("write");
+    let other_key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+    let mismatched = dir.path().join("other-key.pem");
+    std::fs::write(&mismatched, other_key).expect("write");
+    let missing = dir.path().join("missing.pem");
+    let (cert, garbage, mismatched, missing) = (
+        cert.to_str().expect("utf-8"),
+        garbage.to_str().expect("utf-8"),
+        mismatched.to_str().expect("utf-8"),
+        missing.to_str().expect("utf-8"),
+    );
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec![], "playground = 3\n", "line 1, playground: invalid type"),
+        (
+            vec![],
+            "tls_certificate = \"x\"\n",
+            "unknown field `tls_certificate`",
+        ),
+        (vec!["--tls-cert", cert], "", "tls_cert is set but tls_key is not"),
+        (
+            vec!["--tls-cert", garbage, "--tls-key", mismatched],
+            "",
+            "TLS: certificate chain",
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", missing],
+            "",
+            "TLS: private key",
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", mismatched],
+            "",
+            "TLS: certificate and key do not make a TLS identity",
+        ),
+    ];
+    for (flags, file, expected) in cases {
+        std::fs::write(&config, file).expect("write");
+        let mut args = vec![
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend(flags);
+        let output = randomd(dir.path(), &args);
+        assert_clear_failure(&output, expected);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(
+            text(&output.stderr).lines().count(),
+            1,
+            "one line: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            !dir.path().join("randomd.sqlite3").exists(),
+            "nothing was started: {args:?}"
+        );
+    }
+}
+
+#[test]
 fn pubkey_prints_a_pem_public_key_and_keeps_the_private_key_private() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = randomd(dir.path(), &["pubkey"]);

@@ -40,7 +40,7 @@ use super::cors::{self as cors_policy, Verdict};
 pub use super::remote::{ForwardedFor, RemoteAddr};
 use super::slots::{Refusal, Slot, Slots};
 use super::stall::Activity;
-use super::tls::TlsFiles;
+use super::tls::{TlsFiles, TlsReloader};
 #[cfg(feature = "ws")]
 use super::ws;
 use crate::server::{CallService, Reply, Server};
@@ -491,6 +491,7 @@ pub struct HttpServer {
     local_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
+    tls_reloader: Option<TlsReloader>,
 }
 
 impl HttpServer {
@@ -540,11 +541,13 @@ impl HttpServer {
         S: CallService,
     {
         let local_addr = listener.local_addr()?;
-        let tls = config
-            .tls
-            .as_ref()
-            .map(|files| files.acceptor(&[b"h2", b"http/1.1"]))
-            .transpose()?;
+        let (tls, tls_reloader) = match &config.tls {
+            Some(files) => {
+                let (acceptor, reloader) = files.acceptor(&[b"h2", b"http/1.1"])?;
+                (Some(acceptor), Some(reloader))
+            }
+            None => (None, None),
+        };
         let handshake_timeout = config.header_read_timeout;
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder.http1().pipeline_flush(true);
@@ -564,12 +567,18 @@ impl HttpServer {
             local_addr,
             shutdown,
             task,
+            tls_reloader,
         })
     }
 
     /// The address the server listens on (useful after binding port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// With TLS, the handle that re-reads the certificate and key (for SIGHUP); `None` without.
+    pub fn tls_reloader(&self) -> Option<TlsReloader> {
+        self.tls_reloader.clone()
     }
 
     /// Stops accepting, lets calls in flight finish and their responses go out, then returns.

@@ -42,7 +42,7 @@ pub use endpoint::{Endpoint, EndpointError};
 pub use framing::{Framing, FramingError};
 #[cfg(feature = "stream")]
 pub use stream::{open_io, serve_io, serve_stdio, StreamConfig, StreamServer};
-pub use tls::TlsFiles;
+pub use tls::{TlsFiles, TlsReloader};
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM: the usual cue for a server's graceful shutdown.
 pub async fn shutdown_signal() {

@@ -130,7 +130,12 @@ impl StreamServer {
     where
         S: CallService,
     {
-        let tls = config.tls.as_ref().map(|files| files.acceptor(&[])).transpose()?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|files| files.acceptor(&[]))
+            .transpose()?
+            .map(|(acceptor, _)| acceptor);
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         Ok(StreamServer::start(

@@ -22,6 +22,10 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 #[cfg(feature = "tls")]
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 #[cfg(feature = "tls")]
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+#[cfg(feature = "tls")]
+use tokio_rustls::rustls::sign::CertifiedKey;
+#[cfg(feature = "tls")]
 use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
 #[cfg(feature = "tls")]
 use tokio_rustls::{TlsAcceptor, TlsConnector};
@@ -63,13 +67,39 @@ pub struct TlsFiles {
 impl TlsFiles {
     /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`).
     #[cfg(not(feature = "tls"))]
-    pub(crate) fn acceptor(&self, _alpn: &[&[u8]]) -> io::Result<Acceptor> {
+    pub(crate) fn acceptor(&self, _alpn: &[&[u8]]) -> io::Result<(Acceptor, TlsReloader)> {
         Err(no_tls())
     }
 
-    /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`).
+    /// Loads the files into an acceptor offering `alpn` protocols (e.g. `h2`, `http/1.1`), and the
+    /// handle that re-reads them later for connections accepted from then on.
     #[cfg(feature = "tls")]
-    pub fn acceptor(&self, alpn: &[&[u8]]) -> io::Result<TlsAcceptor> {
+    pub(crate) fn acceptor(&self, alpn: &[&[u8]]) -> io::Result<(TlsAcceptor, TlsReloader)> {
+        let identity = Arc::new(Identity {
+            current: std::sync::RwLock::new(self.load()?),
+            files: self.clone(),
+        });
+        let mut config = ServerConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("TLS setup: {e}")))?
+            .with_no_client_auth()
+            .with_cert_resolver(identity.clone());
+        config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+        Ok((TlsAcceptor::from(Arc::new(config)), TlsReloader(identity)))
+    }
+
+    /// Reads the files and checks that they make a TLS identity, as a listener would at start:
+    /// for a program that wants to refuse a broken setting before it starts anything else.
+    pub fn check(&self) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        return self.load().map(drop);
+        #[cfg(not(feature = "tls"))]
+        Err(no_tls())
+    }
+
+    /// Reads the chain and the key, and checks that they belong together.
+    #[cfg(feature = "tls")]
+    fn load(&self) -> io::Result<Arc<CertifiedKey>> {
         let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.certificate_chain)
             .and_then(|certificates| certificates.collect::<Result<_, _>>())
@@ -87,14 +117,55 @@ impl TlsFiles {
         }
         let key = PrivateKeyDer::from_pem_file(&self.private_key)
             .map_err(|e| invalid(format!("private key {}: {e}", self.private_key.display())))?;
-        let mut config = ServerConfig::builder_with_provider(crypto_provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| invalid(format!("TLS setup: {e}")))?
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|e| invalid(format!("certificate and key do not make a TLS identity: {e}")))?;
-        config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
-        Ok(TlsAcceptor::from(Arc::new(config)))
+        CertifiedKey::from_der(chain, key, &crypto_provider())
+            .map(Arc::new)
+            .map_err(|e| invalid(format!("certificate and key do not make a TLS identity: {e}")))
+    }
+}
+
+/// The identity a listener presents: read from its files at start, and again on
+/// [`TlsReloader::reload`], so a renewed certificate is used without a restart or a dropped
+/// connection (handshakes in progress finish with the one they started with).
+#[cfg(feature = "tls")]
+#[derive(Debug)]
+struct Identity {
+    files: TlsFiles,
+    current: std::sync::RwLock<Arc<CertifiedKey>>,
+}
+
+#[cfg(feature = "tls")]
+impl ResolvesServerCert for Identity {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        // A poisoned lock still holds a complete identity: the swap is a single assignment.
+        Some(match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        })
+    }
+}
+
+/// Re-reads a listener's certificate and key (e.g. on SIGHUP, after a renewal). Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct TlsReloader(
+    #[cfg(feature = "tls")] Arc<Identity>,
+    #[cfg(not(feature = "tls"))] std::convert::Infallible,
+);
+
+impl TlsReloader {
+    /// Reads the files again; new handshakes present what they now hold. On error (a missing or
+    /// broken file, a key that does not match) the identity in use stays, and the error says why.
+    pub fn reload(&self) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        {
+            let fresh = self.0.files.load()?;
+            match self.0.current.write() {
+                Ok(mut current) => *current = fresh,
+                Err(poisoned) => *poisoned.into_inner() = fresh,
+            }
+            Ok(())
+        }
+        #[cfg(not(feature = "tls"))]
+        match self.0 {}
     }
 }
 

@@ -165,6 +165,14 @@ pub trait Store: Send + Sync + 'static {
     /// Sets a key's status; false if there is no such key.
     fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>>;
 
+    /// Sets a key's daily allowances (from the next charge on); false if there is no such key.
+    fn set_allowances(
+        &self,
+        key_id: i64,
+        daily_bits: i64,
+        daily_requests: i64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
     /// The secret called `name`: `candidate` if none was stored yet (it is stored then), else the
     /// one stored first. Every instance sharing the database gets the same value.
     fn shared_secret(

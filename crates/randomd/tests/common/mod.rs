@@ -71,6 +71,7 @@ pub fn settings(dir: &tempfile::TempDir) -> Settings {
         admin_listen: None,
         auth_failures: randomd::limiter::AuthLimit::default(),
         playground: true,
+        tls: None,
     }
 }
 

@@ -284,6 +284,25 @@ impl Store for PostgresStore {
         })
     }
 
+    fn set_allowances(
+        &self,
+        key_id: i64,
+        daily_bits: i64,
+        daily_requests: i64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let changed = self
+                .client()
+                .await?
+                .execute(
+                    "UPDATE api_keys SET daily_bits = $2, daily_requests = $3 WHERE id = $1",
+                    &[&key_id, &daily_bits, &daily_requests],
+                )
+                .await?;
+            Ok(changed == 1)
+        })
+    }
+
     fn shared_secret(
         &self,
         name: &'static str,

@@ -344,6 +344,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_allowances(
+        &self,
+        key_id: i64,
+        daily_bits: i64,
+        daily_requests: i64,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.write(move |connection| {
+            let changed = connection.execute(
+                "UPDATE api_keys SET daily_bits = ?2, daily_requests = ?3 WHERE id = ?1",
+                params![key_id, daily_bits, daily_requests],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
     fn shared_secret(
         &self,
         name: &'static str,
