@@ -72,6 +72,11 @@ node -e 'require("./crates/spec-server/tests/interop/node_modules/jayson/promise
 # The official OpenRPC tools that check spec-server's rpc.discover document.
 (cd crates/spec-server/tests/openrpc && npm install --no-audit --no-fund --silent)
 node -e 'require("./crates/spec-server/tests/openrpc/node_modules/@open-rpc/test-coverage")'
+# systemd-analyze checks deploy/randomd.service (crates/randomd/tests/cli.rs).
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  apt-get update -qq
+  apt-get install -y -qq systemd >/dev/null
+fi
 openssl version >/dev/null
 /usr/sbin/nginx -v 2>/dev/null || nginx -v
 

@@ -456,3 +456,42 @@ fn a_randomd_started_by_the_test_helper_ignores_randomd_variables() {
         "the data directory's SQLite database was used"
     );
 }
+
+/// deploy/randomd.service passes `systemd-analyze verify` (Debian's systemd; scripts/test.sh
+/// installs it) with ExecStart pointed at this build, and keeps its hardening.
+#[test]
+fn the_systemd_unit_verifies() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/randomd.service"
+    ))
+    .expect("deploy/randomd.service");
+    for setting in [
+        "DynamicUser=yes",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "SystemCallFilter=@system-service",
+        "RestartPreventExitStatus=2",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+    ] {
+        assert!(unit.contains(setting), "{setting} is missing from the unit");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("randomd.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/randomd", env!("CARGO_BIN_EXE_randomd")),
+    )
+    .expect("write");
+    let output = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze (apt-get install systemd; scripts/test.sh does it)");
+    let messages = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success() && messages.trim().is_empty(),
+        "systemd-analyze verify: {messages}"
+    );
+}
