@@ -124,6 +124,7 @@ pub async fn start_with_source(
                 ..limits.clone()
             };
             let mut builder = jrpc::Server::builder()
+                .layer(jrpc::server::trace::TraceLayer::new())
                 .layer(metrics.layer())
                 .layer(limiter::AuthLimitLayer::new(
                     Arc::clone(&limiter),
@@ -151,6 +152,7 @@ pub async fn start_with_source(
         max_connections_per_address: (settings.max_connections_per_address > 0)
             .then_some(settings.max_connections_per_address),
         tls: settings.tls.clone(),
+        request_log: true,
         ..HttpConfig::default()
     };
     // The playground at /playground, pointed at Release 1 (whose rpc.discover fills its picker).

@@ -255,8 +255,9 @@ async fn readiness_follows_postgres_going_away_and_coming_back() {
 }
 
 /// `randomd --listen ADDR` (no `serve` word) with `--log-format json`: it serves, prints its admin
-/// address, every log line is a JSON object with a level and a message, and the API key it
-/// printed never appears in a log line.
+/// address, every log line is a JSON object with a level and a message, each HTTP request has its
+/// line, each call its span (method, id, transport, client, key id) and an error its line with the
+/// reason, and the API key it printed never appears in a log line.
 #[test]
 fn serves_without_the_serve_word_and_logs_json_without_keys() {
     use std::io::{BufRead, BufReader};
@@ -279,10 +280,11 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("randomd starts");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut key = None;
     let mut admin = None;
-    for line in stdout.lines() {
+    let mut api = None;
+    for line in stdout.by_ref() {
         let line = line.expect("line");
         if let Some(rest) = line
             .split("development API key (created now, shown only this once): ")
@@ -293,15 +295,44 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
         if let Some(rest) = line.trim().strip_prefix("admin:        http://") {
             admin = rest.split('/').next().map(str::to_owned);
         }
+        if let Some(rest) = line.split("API on http://").nth(1) {
+            api = rest.split('/').next().map(str::to_owned);
+        }
         if line.starts_with("try:") {
             break;
         }
     }
+    // Keep reading what it prints, so that its stdout never closes under it.
+    std::thread::spawn(move || stdout.for_each(drop));
+    let api = api.expect("the API address was printed");
+    let key = key.expect("a development key was printed");
+    // A call that succeeds and one refused for its key.
+    let post = |body: String| {
+        use std::io::Read;
+        let mut stream = std::net::TcpStream::connect(&api).expect("connect");
+        let request = format!(
+            "POST /json-rpc/4/invoke HTTP/1.1\r\nHost: randomd\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("read");
+        reply
+    };
+    let ok = post(format!(
+        r#"{{"jsonrpc":"2.0","method":"generateIntegers","params":{{"apiKey":"{key}","n":1,"min":1,"max":6}},"id":7}}"#
+    ));
+    assert!(ok.contains(r#""result""#), "{ok}");
+    let refused = post(
+        r#"{"jsonrpc":"2.0","method":"getUsage","params":{"apiKey":"00000000-0000-0000-0000-000000000000"},"id":8}"#.to_owned(),
+    );
+    assert!(refused.contains(r#""code":400"#), "{refused}");
+    std::thread::sleep(Duration::from_millis(200));
     let _ = child.kill();
     let output = child.wait_with_output().expect("exits");
-    let key = key.expect("a development key was printed");
     assert!(admin.is_some(), "the admin address was printed");
     let logs = String::from_utf8_lossy(&output.stderr);
+    let mut lines = Vec::new();
     for line in logs.lines().filter(|l| !l.trim().is_empty()) {
         let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(
@@ -309,5 +340,43 @@ fn serves_without_the_serve_word_and_logs_json_without_keys() {
             "{line}"
         );
         assert!(!line.contains(&key), "the API key is in a log line: {line}");
+        assert!(!line.contains("apiKey"), "params are never logged: {line}");
+        lines.push(value);
     }
+    let find = |what: &dyn Fn(&Value) -> bool| lines.iter().find(|line| what(line)).cloned();
+    let request = find(&|l| l["target"] == "jrpc::http::request" && l["fields"]["status"] == 200)
+        .unwrap_or_else(|| panic!("no request line:\n{logs}"));
+    assert_eq!(request["level"], "INFO");
+    assert_eq!(request["fields"]["method"], "POST");
+    assert_eq!(request["fields"]["path"], "/json-rpc/4/invoke");
+    assert!(
+        request["fields"]["client"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("127.0.0.1:")),
+        "{request}"
+    );
+    let answered =
+        find(&|l| l["fields"]["message"] == "call answered" && l["span"]["method"] == "generateIntegers")
+            .unwrap_or_else(|| panic!("no span for the call:\n{logs}"));
+    assert_eq!(answered["span"]["name"], "call");
+    assert_eq!(answered["span"]["id"], "7");
+    assert_eq!(answered["span"]["transport"], "http");
+    assert_eq!(
+        answered["span"]["key"], 1,
+        "the key's id, not the key: {answered}"
+    );
+    let error = find(&|l| l["fields"]["message"] == "call answered with an error")
+        .unwrap_or_else(|| panic!("no line for the refused call:\n{logs}"));
+    assert_eq!(error["level"], "INFO");
+    assert_eq!(error["fields"]["code"], 400);
+    assert_eq!(
+        error["fields"]["reason"],
+        "The API key you specified does not exist"
+    );
+    assert_eq!(error["span"]["method"], "getUsage");
+    let errors = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "call answered with an error")
+        .count();
+    assert_eq!(errors, 1, "a refusal is logged once:\n{logs}");
 }

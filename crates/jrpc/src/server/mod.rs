@@ -12,6 +12,7 @@ pub mod metrics;
 mod observe;
 mod params;
 mod registry;
+pub mod trace;
 
 use std::sync::Arc;
 

@@ -86,6 +86,9 @@ pub struct HttpConfig {
     /// Let browser pages on these other origins call the RPC path and read the pages (CORS);
     /// `None` (the default) sends no CORS headers at all.
     pub cors: Option<Cors>,
+    /// Log one line per HTTP request at `info` (target `jrpc::http::request`): method, path,
+    /// status, body bytes sent, microseconds and client address. Off by default.
+    pub request_log: bool,
 }
 
 impl Default for HttpConfig {
@@ -101,6 +104,7 @@ impl Default for HttpConfig {
             max_connections_per_address: None,
             tls: None,
             cors: None,
+            request_log: false,
         }
     }
 }
@@ -283,10 +287,61 @@ where
     type Future = BoxedResponse;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        match &self.config.cors {
+        let logged = self
+            .config
+            .request_log
+            .then(|| RequestLine::of(&request, self.remote));
+        let answer = match &self.config.cors {
             None => self.answer(request),
             Some(cors) => self.answer_cors(cors, request),
+        };
+        match logged {
+            None => answer,
+            Some(line) => Box::pin(async move {
+                let response = answer.await?;
+                line.log(&response);
+                Ok(response)
+            }),
         }
+    }
+}
+
+/// What the request log says of a request, taken before it is answered.
+struct RequestLine {
+    method: Method,
+    /// The path, cut at 200 bytes: it comes from the client.
+    path: String,
+    client: Option<SocketAddr>,
+    start: std::time::Instant,
+}
+
+impl RequestLine {
+    fn of(request: &Request<Incoming>, client: Option<SocketAddr>) -> RequestLine {
+        let path = request.uri().path();
+        let mut end = path.len().min(200);
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        RequestLine {
+            method: request.method().clone(),
+            path: path[..end].to_owned(),
+            client,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn log(self, response: &Response<Full<Bytes>>) {
+        use hyper::body::Body as _;
+        tracing::info!(
+            target: "jrpc::http::request",
+            method = %self.method,
+            path = %self.path,
+            status = response.status().as_u16(),
+            bytes = response.body().size_hint().exact().unwrap_or(0),
+            micros = self.start.elapsed().as_micros() as u64,
+            client = self.client.map(tracing::field::display),
+            "request"
+        );
     }
 }
 

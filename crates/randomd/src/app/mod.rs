@@ -423,7 +423,11 @@ impl App {
 
     async fn find_key(&self, hash: &KeyHash, day: i64) -> Result<KeyRecord, AppError> {
         match self.store.find_key(*hash, day).await {
-            Ok(Some(key)) if keys::hashes_match(&key.key_hash, hash) => Ok(key),
+            Ok(Some(key)) if keys::hashes_match(&key.key_hash, hash) => {
+                // The call's span (jrpc's TraceLayer) names the key by its id, never by the key.
+                tracing::Span::current().record("key", key.id);
+                Ok(key)
+            }
             Ok(_) => Err(Refusal::NoSuchKey.into()),
             Err(error) => Err(store_failed(error)),
         }
@@ -433,6 +437,7 @@ impl App {
     /// last saw the key so, else from the store. The charge is the binding check either way.
     async fn spendable_key(&self, hash: &KeyHash, day: i64, bits: i64) -> Result<CachedKey, AppError> {
         if let Some(key) = self.keys.ready_to_spend(hash, day, bits) {
+            tracing::Span::current().record("key", key.id);
             return Ok(key);
         }
         let record = self.find_key(hash, day).await?;
