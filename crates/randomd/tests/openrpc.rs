@@ -107,3 +107,40 @@ async fn the_document_validates_against_the_openrpc_meta_schema() {
     assert!(text.contains("14 methods checked"), "{text}");
     assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
 }
+
+/// The official `@open-rpc/test-coverage` examples rule against a real randomd: every method's
+/// example is sent with a real API key in place of the example's, and each answer is a result
+/// that fits the method's result schema. With a key the service does not know, they fail: the
+/// check can fail.
+#[tokio::test]
+async fn open_rpc_test_coverage_runs_every_example_with_a_real_key() {
+    let service = Service::start().await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec-server/tests/openrpc/coverage_keyed.js"
+    );
+    let run = |key: String| {
+        let url = service.url.clone();
+        tokio::task::spawn_blocking(move || Command::new("node").arg(script).arg(url).arg(key).output())
+    };
+    let output = run(service.dev_key.clone())
+        .await
+        .expect("join")
+        .unwrap_or_else(|e| panic!("cannot run node ({e}); see scripts/test.sh for what to install"));
+    let text =
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "test-coverage failed:\n{text}");
+    assert!(text.contains("examples rule: 14 calls"), "{text}");
+    assert!(text.trim_end().ends_with("14 passed, 0 failed"), "{text}");
+
+    let output = run("00000000-0000-0000-0000-000000000000".to_owned())
+        .await
+        .expect("join")
+        .expect("node");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!output.status.success(), "an unknown key must fail: {text}");
+    assert!(
+        text.contains("The API key you specified does not exist"),
+        "{text}"
+    );
+}
