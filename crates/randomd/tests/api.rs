@@ -751,3 +751,30 @@ async fn large_requests_are_served() {
     values.sort_unstable();
     assert_eq!(values, (1..=10000).collect::<Vec<_>>());
 }
+
+/// A long decimal `mean` is read exactly (serde_json's `float_roundtrip`), so the signed echo is
+/// the number the client sent, not a neighbour one unit in the last place away
+/// (docs/RELIABILITY.md, finding 4).
+#[tokio::test]
+async fn a_long_decimal_mean_is_echoed_as_the_number_sent() {
+    let service = Service::start().await;
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","method":"generateSignedGaussians","params":{{"apiKey":"{}","n":1,"mean":1.844444444444444444,"standardDeviation":0.30000000000000004441,"significantDigits":5}},"id":1}}"#,
+        service.dev_key
+    );
+    let (status, reply) = service.post("application/json", &body).await;
+    assert_eq!(status, 200);
+    let reply: Value = serde_json::from_slice(&reply).expect("JSON");
+    let random = &reply["result"]["random"];
+    let exact = |text: &str| text.parse::<f64>().expect("a number");
+    assert_eq!(
+        random["mean"].as_f64(),
+        Some(exact("1.844444444444444444")),
+        "{reply}"
+    );
+    assert_eq!(
+        random["standardDeviation"].as_f64(),
+        Some(exact("0.30000000000000004441")),
+        "{reply}"
+    );
+}
