@@ -171,6 +171,17 @@ const RULES: &[(&str, &str, bool)] = &[
         "member \"method\" appears more than once",
         false,
     ),
+    // A repeated member JSON-RPC does not define: servers ignore it, so only a warning.
+    (
+        r#"{"jsonrpc":"2.0","method":"get_data","x":{},"x":{},"id":1}"#,
+        "warning: member \"x\" appears more than once; JSON-RPC does not define it",
+        true,
+    ),
+    (
+        r#"{"jsonrpc":"2.0","error":{"code":1,"message":"m","message":"n"},"id":1}"#,
+        "member \"message\" appears more than once: peers disagree",
+        false,
+    ),
     // Responses (section 5).
     (
         r#"{"result":1,"id":1}"#,

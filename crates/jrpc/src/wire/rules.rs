@@ -65,7 +65,9 @@ rules! {
     JSON_PARSE: "json.parse", "5.1", Error,
         "A message must be valid JSON (a server answers -32700 Parse error).";
     JSON_DUPLICATE_MEMBER: "json.duplicate-member", "RFC 8259 4", Error,
-        "An object must not repeat a member name: peers disagree on which one counts.";
+        "An object must not repeat a member JSON-RPC defines: peers disagree on which one counts.";
+    JSON_DUPLICATE_UNKNOWN_MEMBER: "json.duplicate-unknown-member", "RFC 8259 4", Warning,
+        "An object should not repeat a member name, even one JSON-RPC does not define (servers ignore those).";
     MESSAGE_TYPE: "message.type", "4, 5, 6", Error,
         "A message is an object (request or response) or an array (batch).";
     MESSAGE_ROLE: "message.role", "4, 5", Error,

@@ -362,7 +362,7 @@ fn check_object(text: &str, expect: Expect, at: &str) -> Verdict {
             at,
             "neither a request (no method member, spec 4) nor a response (no result or error member, spec 5)",
         );
-        check_duplicates(&members, &mut verdict, at);
+        check_duplicates(&members, &mut verdict, at, ALL_MEMBERS);
         return verdict;
     }
     let mut verdict = if is_request {
@@ -370,22 +370,46 @@ fn check_object(text: &str, expect: Expect, at: &str) -> Verdict {
     } else {
         check_response(&members, at)
     };
-    check_duplicates(&members, &mut verdict, at);
+    let defined = if is_request {
+        REQUEST_MEMBERS
+    } else {
+        RESPONSE_MEMBERS
+    };
+    check_duplicates(&members, &mut verdict, at, defined);
     verdict
 }
 
-fn check_duplicates(members: &Members<'_>, verdict: &mut Verdict, at: &str) {
+/// The members JSON-RPC defines, per object: a repeat of one of these is ambiguous (which counts?);
+/// a repeat of any other name is only unusual, since servers ignore members they do not know.
+const REQUEST_MEMBERS: &[&str] = &["jsonrpc", "method", "params", "id"];
+const RESPONSE_MEMBERS: &[&str] = &["jsonrpc", "result", "error", "id"];
+const ERROR_MEMBERS: &[&str] = &["code", "message", "data"];
+/// For an object that is neither a request nor a response: every repeat counts.
+const ALL_MEMBERS: &[&str] = &[];
+
+fn check_duplicates(members: &Members<'_>, verdict: &mut Verdict, at: &str, defined: &[&str]) {
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in &members.0 {
         if seen.contains(&name.as_str()) {
-            verdict.add(
-                &JSON_DUPLICATE_MEMBER,
-                &member(at, name),
-                format!(
-                "member {} appears more than once: peers disagree on which one counts (RFC 8259 section 4)",
-                json::quote(name)
-            ),
-            );
+            if defined.is_empty() || defined.contains(&name.as_str()) {
+                verdict.add(
+                    &JSON_DUPLICATE_MEMBER,
+                    &member(at, name),
+                    format!(
+                        "member {} appears more than once: peers disagree on which one counts (RFC 8259 section 4)",
+                        json::quote(name)
+                    ),
+                );
+            } else {
+                verdict.add(
+                    &JSON_DUPLICATE_UNKNOWN_MEMBER,
+                    &member(at, name),
+                    format!(
+                        "member {} appears more than once; JSON-RPC does not define it, so servers ignore it, but names should be unique (RFC 8259 section 4)",
+                        json::quote(name)
+                    ),
+                );
+            }
         } else {
             seen.push(name);
         }
@@ -687,7 +711,7 @@ fn check_error_object(raw: &RawValue, verdict: &mut Verdict, at: &str) -> Option
             );
         }
     }
-    check_duplicates(&members, verdict, at);
+    check_duplicates(&members, verdict, at, ERROR_MEMBERS);
     code_text
 }
 

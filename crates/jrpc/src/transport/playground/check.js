@@ -399,19 +399,29 @@ function checkObject(text, expect, at) {
     const v = newVerdict('unknown');
     v.detail = 'an object';
     add(v, 'message.role', at, 'neither a request (no method member, spec 4) nor a response (no result or error member, spec 5)');
-    checkDuplicates(members, v, at);
+    checkDuplicates(members, v, at, []);
     return v;
   }
   const v = isRequest ? checkRequest(members, at) : checkResponse(members, at);
-  checkDuplicates(members, v, at);
+  checkDuplicates(members, v, at, isRequest ? REQUEST_MEMBERS : RESPONSE_MEMBERS);
   return v;
 }
 
-function checkDuplicates(members, v, at) {
+// The members JSON-RPC defines: a repeat of one of them is ambiguous, of any other only unusual.
+const REQUEST_MEMBERS = ['jsonrpc', 'method', 'params', 'id'];
+const RESPONSE_MEMBERS = ['jsonrpc', 'result', 'error', 'id'];
+const ERROR_MEMBERS = ['code', 'message', 'data'];
+
+/** Repeated member names; `defined` empty: every repeat is an error. */
+function checkDuplicates(members, v, at, defined) {
   const seen = [];
   for (const [name] of members) {
     if (seen.includes(name)) {
-      add(v, 'json.duplicate-member', member(at, name), `member ${quote(name)} appears more than once: peers disagree on which one counts (RFC 8259 section 4)`);
+      if (!defined.length || defined.includes(name)) {
+        add(v, 'json.duplicate-member', member(at, name), `member ${quote(name)} appears more than once: peers disagree on which one counts (RFC 8259 section 4)`);
+      } else {
+        add(v, 'json.duplicate-unknown-member', member(at, name), `member ${quote(name)} appears more than once; JSON-RPC does not define it, so servers ignore it, but names should be unique (RFC 8259 section 4)`);
+      }
     } else {
       seen.push(name);
     }
@@ -559,7 +569,7 @@ function checkErrorObject(text, v, at) {
       add(v, 'error.unknown-member', member(at, name), `unknown member ${quote(name)} in the error object: it has code, message and data (spec 5.1)`);
     }
   }
-  checkDuplicates(members, v, at);
+  checkDuplicates(members, v, at, ERROR_MEMBERS);
   return codeText;
 }
 
