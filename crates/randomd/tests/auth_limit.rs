@@ -122,3 +122,33 @@ async fn the_forwarded_header_counts_only_from_a_trusted_proxy() {
         429
     );
 }
+
+/// Calls over a WebSocket carry the upgrade's client address, so the same limit holds there: a
+/// burst of bad-key calls on one socket, then 429 with its advisoryDelay.
+#[tokio::test]
+async fn calls_over_websocket_are_limited_too() {
+    let service = limited_service(Vec::new()).await;
+    let url = format!("ws://{}{}", service.running.http.local_addr(), randomd::RPC_PATH);
+    let client = jrpc::client::Client::connect(&url).await.expect("WebSocket");
+    let mut codes = Vec::new();
+    for _ in 0..7 {
+        let error = client
+            .call::<_, Value>("getUsage", json!({"apiKey": BAD_KEY}))
+            .await
+            .expect_err("a bad key is refused");
+        let remote = error.remote_error().expect("an error answer");
+        codes.push(remote.code());
+        if remote.code() == 429 {
+            let data: Value = serde_json::from_str(remote.data().expect("data").get()).expect("JSON");
+            assert!(data["advisoryDelay"].as_u64().is_some_and(|ms| ms > 0), "{data}");
+        }
+    }
+    assert_eq!(
+        codes,
+        [400, 400, 400, 400, 400, 429, 429],
+        "five failures, then the limit"
+    );
+    // Over HTTP, the same address is limited too: the bucket is the client's, not the socket's.
+    let answer = usage_from(&service, "127.0.0.1".parse().expect("ip"), BAD_KEY, None).await;
+    assert_eq!(answer["error"]["code"], 429, "{answer}");
+}

@@ -302,21 +302,23 @@ fn request_text<P: Serialize + ?Sized>(
 }
 
 /// Serves one connection until the client leaves, the connection idles out, or `shutdown` fires;
-/// then lets calls in flight finish, flushes their replies, and returns.
+/// then lets calls in flight finish, flushes their replies, and returns. Every call's extensions
+/// start as a copy of `base` (e.g. the WebSocket's remote address), plus the connection's [`Peer`].
 pub(crate) async fn serve<S, In, Out, E>(
     incoming: In,
     outgoing: Out,
     server: Server<S>,
     limits: ConnectionLimits,
     shutdown: watch::Receiver<bool>,
+    base: http::Extensions,
 ) where
     S: CallService,
     In: Stream<Item = Result<Frame, E>> + Unpin,
     E: fmt::Display,
     Out: Sink<Bytes> + Unpin + Send + 'static,
 {
-    let (peer, queued) = Peer::channel(&limits, Role::Server);
-    serve_as(peer, queued, incoming, outgoing, server, limits, shutdown).await;
+    let channel = Peer::channel(&limits, Role::Server);
+    serve_as(channel, incoming, outgoing, server, limits, shutdown, base).await;
 }
 
 /// Runs a connection this program opened, as its client end, in a task of its own; the returned
@@ -335,26 +337,26 @@ where
 {
     let (peer, queued) = Peer::channel(&limits, Role::Client);
     let task = tokio::spawn(serve_as(
-        peer.clone(),
-        queued,
+        (peer.clone(), queued),
         incoming,
         outgoing,
         server,
         limits,
         never_stopped(),
+        http::Extensions::new(),
     ));
     (peer, task)
 }
 
 /// Like [`serve`], for a [`Peer`] made beforehand with [`Peer::channel`], so that the caller can use it.
 pub(crate) async fn serve_as<S, In, Out, E>(
-    peer: Peer,
-    queued: Queued,
+    (peer, queued): (Peer, Queued),
     mut incoming: In,
     outgoing: Out,
     server: Server<S>,
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
+    base: http::Extensions,
 ) where
     S: CallService,
     In: Stream<Item = Result<Frame, E>> + Unpin,
@@ -372,6 +374,7 @@ pub(crate) async fn serve_as<S, In, Out, E>(
         &slots,
         max_in_flight,
         limits.idle_timeout,
+        &base,
     );
     // The loop can wait for a free slot or for room to send; shutdown must interrupt those waits too.
     tokio::select! {
@@ -405,6 +408,7 @@ async fn read_loop<S, In, E>(
     slots: &Arc<Semaphore>,
     max_in_flight: usize,
     idle_timeout: Option<Duration>,
+    base: &http::Extensions,
 ) where
     S: CallService,
     In: Stream<Item = Result<Frame, E>> + Unpin,
@@ -442,7 +446,8 @@ async fn read_loop<S, In, E>(
         if peer.route(&bytes) {
             continue;
         }
-        let mut extensions = http::Extensions::new();
+        // Empty for byte streams (no allocation); a map of one or two entries for a WebSocket.
+        let mut extensions = base.clone();
         extensions.insert(peer.clone());
         let server = server.clone();
         let mut call = Box::pin(async move { server.handle_with(&bytes, extensions).await });

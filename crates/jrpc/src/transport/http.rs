@@ -450,11 +450,14 @@ where
         let shutdown = self.websockets.shutdown.clone();
         let max_message = route.max_body_bytes;
         let slot = self.slot.clone();
+        // Every call on the socket carries the upgrade's remote address and X-Forwarded-For, as
+        // calls over HTTP do (for rate limits by client).
+        let base = super::remote::extensions(self.remote, request.headers());
         self.websockets.tracker.spawn(async move {
             // The upgraded connection keeps the HTTP connection's slot until it closes.
             let _slot = slot;
             match upgrade.await {
-                Ok(upgraded) => ws::serve(upgraded, server, limits, max_message, shutdown).await,
+                Ok(upgraded) => ws::serve(upgraded, server, limits, max_message, shutdown, base).await,
                 Err(error) => tracing::debug!(%error, "WebSocket upgrade failed"),
             }
         });

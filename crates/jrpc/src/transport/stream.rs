@@ -65,7 +65,15 @@ pub async fn serve_io<S, R, W>(
 {
     let (incoming, outgoing) = framed(reader, writer, &server, config);
     let _open = server.open_connection("stream");
-    connection::serve(incoming, outgoing, server, config.limits.clone(), shutdown).await;
+    connection::serve(
+        incoming,
+        outgoing,
+        server,
+        config.limits.clone(),
+        shutdown,
+        http::Extensions::new(),
+    )
+    .await;
 }
 
 /// The reader and writer wrapped in the configured framing, limited to the largest frame.

@@ -67,6 +67,7 @@ pub(crate) async fn serve<S>(
     limits: ConnectionLimits,
     max_message: usize,
     shutdown: watch::Receiver<bool>,
+    base: http::Extensions,
 ) where
     S: CallService,
 {
@@ -74,7 +75,7 @@ pub(crate) async fn serve<S>(
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     let (incoming, outgoing) = frames(socket);
     let _open = server.open_connection("ws");
-    connection::serve(incoming, outgoing, server, limits, shutdown).await;
+    connection::serve(incoming, outgoing, server, limits, shutdown, base).await;
 }
 
 /// tungstenite zero-fills its read buffer up to this size before every read of the socket; its
