@@ -110,7 +110,16 @@ pub async fn start_with_source(
         pregenerated_secret,
     });
     let metrics = jrpc::server::metrics::Metrics::new();
-    metrics.register(|registry| app.telemetry.register(registry));
+    metrics.register(|registry| {
+        app.telemetry.register(registry);
+        if let Some(sizes) = app.store.commit_group_sizes() {
+            registry.register(
+                "randomd_store_commit_group_size",
+                "Charges carried by each database commit (group commit)",
+                sizes,
+            );
+        }
+    });
     let limits = jrpc::Limits {
         max_request_bytes: settings.max_request_bytes,
         ..jrpc::Limits::default()

@@ -140,6 +140,9 @@ async fn every_counter_moves_by_exactly_what_was_sent() {
         ("randomd_bits_served_total{method=generateIntegers}", bits),
         ("randomd_quota_refusals_total{code=400}", 1.0),
         ("randomd_store_commit_seconds_count{}", 3.0),
+        // The three charges came one after another: three commits of one charge each.
+        ("randomd_store_commit_group_size_count{}", 3.0),
+        ("randomd_store_commit_group_size_sum{}", 3.0),
     ];
     for (key, moved) in expected {
         assert_eq!(delta(key), *moved, "{key}");

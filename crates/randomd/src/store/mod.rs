@@ -162,6 +162,12 @@ pub trait Store: Send + Sync + 'static {
     /// All keys with their usage on `day`, oldest first.
     fn list_keys(&self, day: i64) -> BoxFuture<'_, Result<Vec<KeyRecord>, StoreError>>;
 
+    /// How many charges each database commit carried, for stores that group them (SQLite's
+    /// writer); `None` where each charge commits alone.
+    fn commit_group_sizes(&self) -> Option<prometheus_client::metrics::histogram::Histogram> {
+        None
+    }
+
     /// Sets a key's status; false if there is no such key.
     fn set_status(&self, key_id: i64, status: KeyStatus) -> BoxFuture<'_, Result<bool, StoreError>>;
 

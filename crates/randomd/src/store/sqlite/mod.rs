@@ -5,6 +5,7 @@
 //! writer remembers the rows it charges (see `ledger`), so a group writes each key's rows once.
 //! Reads run on a second connection and thread: WAL lets them proceed while the writer waits on fsync.
 
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
@@ -56,6 +57,8 @@ pub enum Durability {
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     reads: mpsc::Sender<Job>,
+    /// How many charges each commit of the writer carried (group commit at work).
+    group_sizes: Histogram,
 }
 
 impl SqliteStore {
@@ -78,17 +81,20 @@ impl SqliteStore {
         migrate(&mut connection)?;
         let reader = open()?;
         configure(&reader, durability)?;
+        let group_sizes = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let spawn = |name: &str, connection: Connection| {
             let (jobs, queue) = mpsc::channel();
+            let sizes = group_sizes.clone();
             thread::Builder::new()
                 .name(name.into())
-                .spawn(move || serve(connection, queue))
+                .spawn(move || serve(connection, queue, sizes))
                 .map(|_| jobs)
                 .map_err(|e| StoreError(format!("cannot start the database thread: {e}")))
         };
         Ok(SqliteStore {
             jobs: spawn("randomd-sqlite-writer", connection)?,
             reads: spawn("randomd-sqlite-reader", reader)?,
+            group_sizes,
         })
     }
 
@@ -166,7 +172,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     transaction.commit().map_err(error)
 }
 
-fn serve(mut connection: Connection, queue: mpsc::Receiver<Job>) {
+fn serve(mut connection: Connection, queue: mpsc::Receiver<Job>, group_sizes: Histogram) {
     if let Err(error) = scheduling::prefer_batches() {
         tracing::debug!(%error, "the database thread keeps the default scheduling policy");
     }
@@ -187,6 +193,7 @@ fn serve(mut connection: Connection, queue: mpsc::Receiver<Job>) {
             }
         }
         if !charges.is_empty() {
+            group_sizes.observe(charges.len() as f64);
             commit_charges(&mut connection, &mut ledger, charges);
         }
     }
@@ -290,6 +297,10 @@ fn insert_key(connection: &Connection, key: &NewKey) -> Result<i64, rusqlite::Er
 }
 
 impl Store for SqliteStore {
+    fn commit_group_sizes(&self) -> Option<Histogram> {
+        Some(self.group_sizes.clone())
+    }
+
     fn find_key(&self, key_hash: KeyHash, day: i64) -> BoxFuture<'_, Result<Option<KeyRecord>, StoreError>> {
         self.read(move |connection| {
             connection
