@@ -12,75 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pg::{Instance, Reply, RpcClient, TestDb};
+use pg::{method, params, usage_in_database, wait_for, Instance, Reply, RpcClient, Seen, TestDb};
 use serde_json::{json, Value};
-
-/// One answer a worker got.
-#[derive(Debug, Clone)]
-struct Seen {
-    instance: usize,
-    signed: bool,
-    reply: Reply,
-    at: Instant,
-}
-
-impl Seen {
-    fn serial(&self) -> Option<i64> {
-        match &self.reply {
-            Reply::Result(result) => result["random"]["serialNumber"].as_i64(),
-            _ => None,
-        }
-    }
-
-    fn bits_used(&self) -> Option<i64> {
-        match &self.reply {
-            Reply::Result(result) => Some(result["bitsUsed"].as_i64().expect("bitsUsed")),
-            _ => None,
-        }
-    }
-}
-
-/// Waits until `done`, failing the test after `deadline`.
-async fn wait_for(what: &str, deadline: Duration, done: &dyn Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn params(key: &str, n: i64) -> Value {
-    json!({"apiKey": key, "n": n, "min": 1, "max": 1000})
-}
-
-fn method(signed: bool) -> &'static str {
-    if signed {
-        "generateSignedIntegers"
-    } else {
-        "generateIntegers"
-    }
-}
-
-/// The key's usage summed over its days, its totals and its last serial, read from PostgreSQL.
-async fn usage_in_database(db: &TestDb, key_id: i64) -> (i64, i64, i64, i64, i64) {
-    let client = db.client().await;
-    let usage = client
-        .query_one(
-            "SELECT coalesce(sum(bits), 0)::bigint, coalesce(sum(requests), 0)::bigint
-             FROM daily_usage WHERE key_id = $1",
-            &[&key_id],
-        )
-        .await
-        .expect("usage");
-    let key = client
-        .query_one(
-            "SELECT total_bits, total_requests, last_serial FROM api_keys WHERE id = $1",
-            &[&key_id],
-        )
-        .await
-        .expect("key");
-    (usage.get(0), usage.get(1), key.get(0), key.get(1), key.get(2))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql_stopped_and_started_under_load() {
@@ -128,6 +61,7 @@ async fn postgresql_stopped_and_started_under_load() {
                     seen.lock().expect("lock").push(Seen {
                         instance,
                         signed,
+                        n: 2,
                         reply,
                         at: Instant::now(),
                     });

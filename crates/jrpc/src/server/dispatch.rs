@@ -15,7 +15,7 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use tower::Service;
 
-use super::call::{Call, Reply};
+use super::call::{Call, Extensions, Reply};
 use super::Server;
 use crate::wire::{self, ErrorCode, ErrorObject, Incoming, InvalidRequest, Request, Version, NULL_ID};
 
@@ -38,6 +38,22 @@ where
 
     /// Answers one message, giving every call of it a copy of `extensions` (peer address, ...).
     pub async fn handle_with(&self, message: &[u8], extensions: http::Extensions) -> Option<Vec<u8>> {
+        self.handle_extended(message, Extensions::Owned(extensions)).await
+    }
+
+    /// Answers one message whose calls all share `extensions` (a connection's, with its peer):
+    /// no copy per call unless a call writes to them.
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
+    pub(crate) async fn handle_shared(
+        &self,
+        message: &[u8],
+        extensions: Arc<http::Extensions>,
+    ) -> Option<Vec<u8>> {
+        self.handle_extended(message, Extensions::Shared(extensions))
+            .await
+    }
+
+    async fn handle_extended(&self, message: &[u8], extensions: Extensions) -> Option<Vec<u8>> {
         if self.options.observers.is_empty() {
             return self.answer(message, extensions).await;
         }
@@ -56,7 +72,7 @@ where
         }
     }
 
-    async fn answer(&self, message: &[u8], extensions: http::Extensions) -> Option<Vec<u8>> {
+    async fn answer(&self, message: &[u8], extensions: Extensions) -> Option<Vec<u8>> {
         let limits = &self.options.limits;
         if message.len() > limits.max_request_bytes {
             self.observe_message(message.len(), None);
@@ -90,8 +106,13 @@ where
                 let mut out = Vec::with_capacity(requests.len() * 48 + 2);
                 out.push(b'[');
                 let mut calls = Vec::with_capacity(requests.len());
+                // One map for the whole batch: each call gets its own only if it writes to it.
+                let shared = match extensions {
+                    Extensions::Owned(extensions) => Arc::new(extensions),
+                    Extensions::Shared(shared) => shared,
+                };
                 for request in requests {
-                    match self.prepare(&text, request, extensions.clone()) {
+                    match self.prepare(&text, request, Extensions::Shared(Arc::clone(&shared))) {
                         Ok(call) => calls.push(call),
                         Err(reply) => push_element(&mut out, &reply),
                     }
@@ -112,7 +133,7 @@ where
         &self,
         text: &Arc<str>,
         request: Result<Request<'_>, InvalidRequest<'_>>,
-        extensions: http::Extensions,
+        extensions: Extensions,
     ) -> Result<Call, Reply> {
         let request = request.map_err(|invalid| {
             tracing::debug!(reason = invalid.reason, "invalid request");

@@ -374,7 +374,7 @@ pub(crate) async fn serve_as<S, In, Out, E>(
         &slots,
         max_in_flight,
         limits.idle_timeout,
-        &base,
+        base,
     );
     // The loop can wait for a free slot or for room to send; shutdown must interrupt those waits too.
     tokio::select! {
@@ -408,12 +408,15 @@ async fn read_loop<S, In, E>(
     slots: &Arc<Semaphore>,
     max_in_flight: usize,
     idle_timeout: Option<Duration>,
-    base: &http::Extensions,
+    mut base: http::Extensions,
 ) where
     S: CallService,
     In: Stream<Item = Result<Frame, E>> + Unpin,
     E: fmt::Display,
 {
+    // One map per connection, with its peer, shared by all its calls (no copy per call).
+    base.insert(peer.clone());
+    let base = Arc::new(base);
     loop {
         let Ok(slot) = Arc::clone(slots).acquire_owned().await else {
             break;
@@ -446,11 +449,9 @@ async fn read_loop<S, In, E>(
         if peer.route(&bytes) {
             continue;
         }
-        // Empty for byte streams (no allocation); a map of one or two entries for a WebSocket.
-        let mut extensions = base.clone();
-        extensions.insert(peer.clone());
+        let extensions = Arc::clone(&base);
         let server = server.clone();
-        let mut call = Box::pin(async move { server.handle_with(&bytes, extensions).await });
+        let mut call = Box::pin(async move { server.handle_shared(&bytes, extensions).await });
         // Synchronous methods finish on the first poll: answer them here, without a task.
         match poll_once(&mut call).await {
             Poll::Ready(reply) => {

@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -271,4 +271,75 @@ impl RpcClient {
 /// `bitsUsed` of generateIntegers with `n` values in 1..=1000: round(n * log2(1000)).
 pub fn integer_bits(n: i64) -> i64 {
     (n as f64 * 1000f64.log2()).round() as i64
+}
+
+// ---------------------------------------------------------------- load and its record
+
+/// One answer a worker got.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub instance: usize,
+    pub signed: bool,
+    /// How many values were asked for.
+    pub n: i64,
+    pub reply: Reply,
+    pub at: Instant,
+}
+
+impl Seen {
+    pub fn serial(&self) -> Option<i64> {
+        match &self.reply {
+            Reply::Result(result) => result["random"]["serialNumber"].as_i64(),
+            _ => None,
+        }
+    }
+
+    pub fn bits_used(&self) -> Option<i64> {
+        match &self.reply {
+            Reply::Result(result) => Some(result["bitsUsed"].as_i64().expect("bitsUsed")),
+            _ => None,
+        }
+    }
+}
+
+/// Waits until `done`, failing the test after `deadline`.
+pub async fn wait_for(what: &str, deadline: Duration, done: &dyn Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn params(key: &str, n: i64) -> Value {
+    json!({"apiKey": key, "n": n, "min": 1, "max": 1000})
+}
+
+pub fn method(signed: bool) -> &'static str {
+    if signed {
+        "generateSignedIntegers"
+    } else {
+        "generateIntegers"
+    }
+}
+
+/// The key's usage summed over its days, its totals and its last serial, read from PostgreSQL.
+pub async fn usage_in_database(db: &TestDb, key_id: i64) -> (i64, i64, i64, i64, i64) {
+    let client = db.client().await;
+    let usage = client
+        .query_one(
+            "SELECT coalesce(sum(bits), 0)::bigint, coalesce(sum(requests), 0)::bigint
+             FROM daily_usage WHERE key_id = $1",
+            &[&key_id],
+        )
+        .await
+        .expect("usage");
+    let key = client
+        .query_one(
+            "SELECT total_bits, total_requests, last_serial FROM api_keys WHERE id = $1",
+            &[&key_id],
+        )
+        .await
+        .expect("key");
+    (usage.get(0), usage.get(1), key.get(0), key.get(1), key.get(2))
 }
