@@ -120,6 +120,19 @@ fn dispatch(c: &mut Criterion) {
     });
     group.finish();
 
+    // The library alone: one plain function of two integers, the same on every version of the
+    // API, so that a change of the spec server's handlers does not move this figure.
+    let mut plain = jrpc::Methods::new();
+    plain.method("subtract", ["minuend", "subtrahend"], |minuend: i64, subtrahend: i64| minuend - subtrahend);
+    let plain = jrpc::Server::new(plain);
+    check_subtract_reply(as_text(&jrpc_call(&plain, SINGLE_CALL.as_bytes())), 1);
+    let mut group = c.benchmark_group("plain");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("jrpc", |b| {
+        b.iter(|| jrpc_call(&plain, black_box(SINGLE_CALL.as_bytes())))
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("batch100");
     group.throughput(Throughput::Elements(BATCH_LEN as u64));
     group.bench_function("jrpc", |b| {
