@@ -107,12 +107,18 @@ where
                 out.push(b'[');
                 let mut calls = Vec::with_capacity(requests.len());
                 // One map for the whole batch: each call gets its own only if it writes to it.
+                // An empty one (in-process calls) costs nothing to give each call as its own.
                 let shared = match extensions {
-                    Extensions::Owned(extensions) => Arc::new(extensions),
-                    Extensions::Shared(shared) => shared,
+                    Extensions::Owned(extensions) if extensions.is_empty() => None,
+                    Extensions::Owned(extensions) => Some(Arc::new(extensions)),
+                    Extensions::Shared(shared) => Some(shared),
                 };
                 for request in requests {
-                    match self.prepare(&text, request, Extensions::Shared(Arc::clone(&shared))) {
+                    let extensions = match &shared {
+                        None => Extensions::Owned(http::Extensions::new()),
+                        Some(shared) => Extensions::Shared(Arc::clone(shared)),
+                    };
+                    match self.prepare(&text, request, extensions) {
                         Ok(call) => calls.push(call),
                         Err(reply) => push_element(&mut out, &reply),
                     }
