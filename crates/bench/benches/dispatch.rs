@@ -123,7 +123,11 @@ fn dispatch(c: &mut Criterion) {
     // The library alone: one plain function of two integers, the same on every version of the
     // API, so that a change of the spec server's handlers does not move this figure.
     let mut plain = jrpc::Methods::new();
-    plain.method("subtract", ["minuend", "subtrahend"], |minuend: i64, subtrahend: i64| minuend - subtrahend);
+    plain.method(
+        "subtract",
+        ["minuend", "subtrahend"],
+        |minuend: i64, subtrahend: i64| minuend - subtrahend,
+    );
     let plain = jrpc::Server::new(plain);
     check_subtract_reply(as_text(&jrpc_call(&plain, SINGLE_CALL.as_bytes())), 1);
     let mut group = c.benchmark_group("plain");

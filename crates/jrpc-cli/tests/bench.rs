@@ -181,6 +181,46 @@ fn http_ws_tcp_and_unix() {
     assert_eq!(summary["transport"], "unix");
 }
 
+/// `--exec`: each connection is a process of its own (here spec-server over its stdio), in both
+/// framings; the positional words are then the method and its params.
+#[test]
+fn exec_runs_one_process_per_connection() {
+    let spec_server = env!("CARGO_BIN_EXE_jrpc").replace("/jrpc", "/spec-server");
+    assert!(
+        std::path::Path::new(&spec_server).exists(),
+        "{spec_server} is missing: run `cargo build -p spec-server` first"
+    );
+    for framing in ["newline", "content-length"] {
+        let command = format!("{spec_server} --stdio --framing {framing}");
+        let summary = bench(&[
+            "--exec",
+            &command,
+            "subtract",
+            "42",
+            "23",
+            "-c",
+            "3",
+            "-n",
+            "300",
+            "-p",
+            "4",
+            "--framing",
+            framing,
+        ]);
+        assert_eq!(summary["requests"], 300, "{summary}");
+        assert_eq!(summary["transport"], "exec", "{summary}");
+        assert_eq!(summary["connections"], 3, "{summary}");
+    }
+    // A program that cannot start is a transport failure, said once.
+    let run = jrpc(&["bench", "--exec", "/nonexistent/server", "m", "-n", "1"], None);
+    assert_eq!(run.status, 3, "{run:?}");
+    assert!(run.stderr.contains("cannot run /nonexistent/server"), "{run:?}");
+    // Without --exec, a URL alone is not enough.
+    let run = jrpc(&["bench", "http://127.0.0.1:1/"], None);
+    assert_eq!(run.status, 2, "{run:?}");
+    assert!(run.stderr.contains("the METHOD is missing"), "{run:?}");
+}
+
 #[test]
 fn the_table_and_json_rpc_errors() {
     let servers = start();

@@ -16,6 +16,8 @@ use tokio_util::codec::Decoder;
 
 use jrpc::transport::{Endpoint, Framing};
 
+use crate::target::Target;
+
 /// The largest reply we buffer before calling the peer broken.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
 
@@ -102,6 +104,8 @@ pub enum Conn {
         codec: Codec,
         /// Reused for coalescing the messages of one send.
         out: Vec<u8>,
+        /// The child process at the other end (`--exec`), killed with the connection.
+        child: Option<tokio::process::Child>,
     },
     Ws(Box<WsStream>),
 }
@@ -109,6 +113,30 @@ pub enum Conn {
 impl Conn {
     /// Connects to the target (in TLS for https://, wss:// and tls://, trusting the web's roots
     /// plus `roots`, PEM). Errors are transport errors (io) or handshake garbage.
+    /// Connects to a URL, or starts the program of `--exec` and speaks to it over its stdio.
+    pub async fn connect(target: &Target, framing: Framing, roots: &[Vec<u8>]) -> Result<Conn, ConnError> {
+        let (program, args) = match target {
+            Target::Url(endpoint) => return Conn::open(endpoint, framing, roots).await,
+            Target::Exec { program, args } => (program, args),
+        };
+        let mut child = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ConnError::Io(io::Error::new(e.kind(), format!("cannot run {program}: {e}"))))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(ConnError::Io(io::Error::other(format!("{program}: no stdio"))));
+        };
+        let mut conn = Conn::from_io(stdout, stdin, framing);
+        if let Conn::Bytes { child: slot, .. } = &mut conn {
+            *slot = Some(child);
+        }
+        Ok(conn)
+    }
+
     pub async fn open(target: &Endpoint, framing: Framing, roots: &[Vec<u8>]) -> Result<Conn, ConnError> {
         let stream = jrpc::transport::connect_raw(target, roots).await?;
         if let Endpoint::WebSocket { .. } = target {
@@ -125,6 +153,7 @@ impl Conn {
             buffer: BytesMut::with_capacity(64 * 1024),
             codec: Codec::new(target, framing),
             out: Vec::with_capacity(64 * 1024),
+            child: None,
         })
     }
 
@@ -140,6 +169,7 @@ impl Conn {
             buffer: BytesMut::with_capacity(64 * 1024),
             codec: Codec::Stream(framing::Codec::new(framing, MAX_FRAME)),
             out: Vec::new(),
+            child: None,
         }
     }
 

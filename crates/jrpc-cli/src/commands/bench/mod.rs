@@ -52,12 +52,16 @@ Examples:
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// The server: http(s)://host:port/path, ws(s)://host:port/path, tcp://host:port,
-    /// tls://host:port or unix:/path.
+    /// tls://host:port or unix:/path. With --exec there is no URL: the first word is the METHOD.
     #[arg(value_name = "URL")]
     pub url: String,
     /// The method to call.
     #[arg(value_name = "METHOD")]
-    pub method: String,
+    pub method: Option<String>,
+    /// Load a program spoken to over its stdin and stdout instead of a URL: each connection is a
+    /// process of its own (e.g. a language server, `spec-server --stdio`).
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Option<String>,
     /// Parameters, as for `jrpc build`: VALUE, name=value, name:=json.
     #[arg(value_name = "PARAMS")]
     pub params: Vec<String>,
@@ -112,7 +116,7 @@ pub struct BenchArgs {
 
 /// What every connection shares.
 struct Shared {
-    target: Endpoint,
+    target: Target,
     framing: Framing,
     /// Extra CA certificates (PEM) for TLS targets.
     roots: Vec<Vec<u8>>,
@@ -140,13 +144,27 @@ impl Shared {
 }
 
 /// Runs `jrpc bench`.
-pub fn run(args: BenchArgs) -> CliResult {
-    let target = match Target::parse(&args.url)? {
-        Target::Url(endpoint) => endpoint,
-        Target::Exec { .. } => return Err(CliError::usage("bench needs a network URL, not --exec")),
+pub fn run(mut args: BenchArgs) -> CliResult {
+    // With --exec the positional words shift: the first is the method, the rest its params.
+    let (target, method) = match &args.exec {
+        Some(command) => {
+            let target = Target::exec(command)?;
+            if let Some(first) = args.method.take() {
+                args.params.insert(0, first);
+            }
+            (target, args.url.clone())
+        }
+        None => {
+            let Some(method) = args.method.clone() else {
+                return Err(CliError::usage(
+                    "the METHOD is missing: jrpc bench URL METHOD [PARAMS...]",
+                ));
+            };
+            (Target::parse(&args.url)?, method)
+        }
     };
     #[cfg(not(unix))]
-    if let Endpoint::Unix { .. } = &target {
+    if let Target::Url(Endpoint::Unix { .. }) = &target {
         return Err(CliError::usage("Unix sockets are not available on this system"));
     }
     let roots = crate::connect::read_cacert(args.cacert.as_deref())?;
@@ -160,7 +178,7 @@ pub fn run(args: BenchArgs) -> CliResult {
             slot_bytes(
                 &target,
                 args.framing,
-                &args.method,
+                &method,
                 &params,
                 slot,
                 u64::from(args.batch),
@@ -207,7 +225,7 @@ pub fn run(args: BenchArgs) -> CliResult {
         progress,
     ))?;
     let shape = Shape {
-        method: args.method.clone(),
+        method: method.clone(),
         connections: args.connections,
         pipeline: args.pipeline,
         batch: args.batch,
@@ -247,7 +265,7 @@ async fn drive(
     // is reported at once.
     let mut opened = Vec::with_capacity(connections as usize);
     for _ in 0..connections {
-        let conn = Conn::open(&shared.target, shared.framing, &shared.roots)
+        let conn = Conn::connect(&shared.target, shared.framing, &shared.roots)
             .await
             .map_err(|e| match e {
                 ConnError::Io(error) => {
@@ -358,7 +376,7 @@ async fn worker(
     let mut sent_at: Vec<Option<Instant>> = vec![None; depth];
     // HTTP/1.1 answers in order: the slots in the order they were sent.
     let mut order = std::collections::VecDeque::with_capacity(depth);
-    let is_http = matches!(shared.target, Endpoint::Http { .. });
+    let is_http = matches!(shared.target, Target::Url(Endpoint::Http { .. }));
     let mut ready: Vec<usize> = (0..depth).collect();
     let mut in_flight = 0usize;
     loop {
@@ -477,7 +495,7 @@ async fn worker(
 
 /// Reopens a broken connection; None (after counting the failure) if the server is gone.
 async fn reopen(shared: &Shared, stats: &mut ConnStats) -> Option<Conn> {
-    match Conn::open(&shared.target, shared.framing, &shared.roots).await {
+    match Conn::connect(&shared.target, shared.framing, &shared.roots).await {
         Ok(conn) => Some(conn),
         Err(error) => {
             let why = match error {
@@ -635,7 +653,7 @@ fn complete(
 /// by the library's request writer and framed: an HTTP/1.1 POST, a WebSocket message as it is, or
 /// the library's stream codec.
 fn slot_bytes(
-    target: &Endpoint,
+    target: &Target,
     framing: Framing,
     method: &str,
     params: &crate::params::Params,
@@ -652,12 +670,12 @@ fn slot_bytes(
         crate::message::batch(&calls)
     };
     Ok(match target {
-        Endpoint::Http { path, .. } => Bytes::from(format!(
+        Target::Url(endpoint @ Endpoint::Http { path, .. }) => Bytes::from(format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
-            target.authority().unwrap_or_default(),
+            endpoint.authority().unwrap_or_default(),
             body.len()
         )),
-        Endpoint::WebSocket { .. } => Bytes::from(body),
+        Target::Url(Endpoint::WebSocket { .. }) => Bytes::from(body),
         _ => {
             let mut framed = BytesMut::with_capacity(body.len() + 32);
             framing::Codec::new(framing, usize::MAX)

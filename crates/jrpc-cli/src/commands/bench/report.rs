@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use jrpc::transport::Endpoint;
 
+use crate::target::Target;
+
 /// What was asked for: the method and how the load was spread.
 #[derive(Debug, Clone)]
 pub struct Shape {
@@ -81,16 +83,17 @@ pub struct Summary {
 impl Summary {
     pub fn new(
         shape: &Shape,
-        target: &Endpoint,
+        target: &Target,
         stats: Vec<ConnStats>,
         elapsed: Duration,
         interrupted: bool,
     ) -> Summary {
         let transport = match target {
-            Endpoint::Http { .. } => "http",
-            Endpoint::WebSocket { .. } => "ws",
-            Endpoint::Tcp { .. } => "tcp",
-            Endpoint::Unix { .. } => "unix",
+            Target::Url(Endpoint::Http { .. }) => "http",
+            Target::Url(Endpoint::WebSocket { .. }) => "ws",
+            Target::Url(Endpoint::Tcp { .. }) => "tcp",
+            Target::Url(Endpoint::Unix { .. }) => "unix",
+            Target::Exec { .. } => "exec",
         };
         let mut summary = Summary {
             target: target.to_string(),
