@@ -83,6 +83,8 @@ fn one_call_at_a_time(c: &mut Criterion, durability: Durability, label: &str) {
         max_connections_per_address: 0,
         admin_listen: None,
         auth_failures: randomd::limiter::AuthLimit::default(),
+        playground: false,
+        tls: None,
     };
     let running = runtime
         .block_on(randomd::start(&settings, Arc::new(SystemClock)))

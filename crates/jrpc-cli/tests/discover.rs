@@ -120,6 +120,8 @@ fn start_randomd() -> (String, tempfile::TempDir, tokio::runtime::Runtime) {
         max_connections_per_address: randomd::config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         admin_listen: None,
         auth_failures: randomd::limiter::AuthLimit::default(),
+        playground: false,
+        tls: None,
     };
     let url = runtime.block_on(async {
         let running = randomd::start(&settings, std::sync::Arc::new(randomd::clock::SystemClock))

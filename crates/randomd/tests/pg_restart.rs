@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pg::{method, params, usage_in_database, wait_for, Instance, Reply, RpcClient, Seen, TestDb};
-use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql_stopped_and_started_under_load() {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use pg::{
     integer_bits, method, params, usage_in_database, wait_for, Instance, Reply, RpcClient, Seen, TestDb,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_share_allowances_and_serials_exactly() {

@@ -105,7 +105,7 @@ pub enum Conn {
         /// Reused for coalescing the messages of one send.
         out: Vec<u8>,
         /// The child process at the other end (`--exec`), killed with the connection.
-        child: Option<tokio::process::Child>,
+        child: Option<Box<tokio::process::Child>>,
     },
     Ws(Box<WsStream>),
 }
@@ -132,7 +132,7 @@ impl Conn {
         };
         let mut conn = Conn::from_io(stdout, stdin, framing);
         if let Conn::Bytes { child: slot, .. } = &mut conn {
-            *slot = Some(child);
+            *slot = Some(Box::new(child));
         }
         Ok(conn)
     }
