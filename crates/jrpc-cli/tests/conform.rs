@@ -237,6 +237,9 @@ fn conform_and_bench_speak_tls() {
         assert_eq!((status, not_passed(&report)), (0, vec![]), "{url}: {report}");
         let expected = if url.starts_with("https") { 49 } else { 44 };
         assert_eq!(rule_count(&report), expected, "{url}: {report}");
+        // jrpc call over the same URL, trusting the same CA.
+        let run = jrpc(&["call", &url, "subtract", "42", "23", "--cacert", &ca], None);
+        assert_eq!((run.status, run.stdout.as_str()), (0, "19\n"), "{url}: {run:?}");
         // Without the CA the certificate is not trusted: the target cannot be reached (3).
         let run = jrpc(&["conform", &url, "--only", "parse-error"], None);
         assert_eq!(run.status, 3, "{url}: {run:?}");

@@ -877,6 +877,7 @@ mod tests {
             r#"{"jsonrpc":"2.0","error":{"code":1.0,"message":"m"},"id":1}"#,
             r#"{"jsonrpc":"2.0","error":{"code":-32100,"message":"m"},"id":1}"#,
             r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"{"jsonrpc":"2.0","method":"m","x":1,"x":2,"id":1}"#,
             "[]",
             r#"[1,[],{"jsonrpc":"2.0","method":"m","id":1},{"jsonrpc":"2.0","result":1,"id":1}]"#,
             r#"[{"jsonrpc":"2.0","method":"m","id":1},{"jsonrpc":"2.0","method":"m","id":1}]"#,
