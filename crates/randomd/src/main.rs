@@ -157,7 +157,12 @@ async fn serve(storage: &StorageArgs, args: &ServeArgs) -> Result<(), Failure> {
     let running = randomd::start(&settings, Arc::new(SystemClock)).await?;
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}{}", running.http.local_addr(), randomd::RPC_PATH);
-    println!("randomd: RANDOM.ORG Release 1 API on {url} (Releases 2 and 4 beside it)");
+    // Scripts read the URL at the end of this first line: keep its shape.
+    println!("randomd: RANDOM.ORG Release 1 API on {url}");
+    println!(
+        "  releases 2, 4: {scheme}://{addr}/json-rpc/2/invoke, {scheme}://{addr}/json-rpc/4/invoke",
+        addr = running.http.local_addr()
+    );
     println!(
         "  web page:     {scheme}://{}/ (and /playground)",
         running.http.local_addr()

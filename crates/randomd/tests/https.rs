@@ -100,7 +100,7 @@ fn https_with_curl_and_rdoclient_and_a_certificate_renewed_by_sighup() {
     });
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let randomd = Randomd { child, log };
-    // "randomd: RANDOM.ORG Release 1 API on https://127.0.0.1:PORT/json-rpc/1/invoke (...)"
+    // "randomd: RANDOM.ORG Release 1 API on https://127.0.0.1:PORT/json-rpc/1/invoke"
     let mut banner = String::new();
     let mut api_key = None;
     while api_key.is_none() {

@@ -424,7 +424,7 @@ impl App {
     async fn find_key(&self, hash: &KeyHash, day: i64) -> Result<KeyRecord, AppError> {
         match self.store.find_key(*hash, day).await {
             Ok(Some(key)) if keys::hashes_match(&key.key_hash, hash) => {
-                // The call's span (jrpc's TraceLayer) names the key by its id, never by the key.
+                // The call's tracing span names the key by its id, never by the key.
                 tracing::Span::current().record("key", key.id);
                 Ok(key)
             }
