@@ -9,7 +9,7 @@
 //!
 //! A separate layer rather than part of the dispatch path, so that servers that do not ask for it
 //! pay nothing, and those that do choose with their log filter what reaches the log: the span and
-//! the success line are at `debug`, errors at `info`.
+//! the errors are at `info`, the success line at `debug`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -62,7 +62,8 @@ where
     }
 
     fn call(&mut self, call: Call) -> Self::Future {
-        let span = tracing::debug_span!(
+        // At `info`, so that the error lines (also `info`) carry it under the usual filter.
+        let span = tracing::info_span!(
             "call",
             method = call.method(),
             id = Empty,
