@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pg::{
-    integer_bits, method, params, usage_in_database, wait_for, Instance, Reply, RpcClient, Seen, TestDb,
+    integer_bits, method, params, usage_in_database, Instance, OutageLoad, Reply, RpcClient, Seen, TestDb,
 };
 use serde_json::json;
 
@@ -163,49 +163,8 @@ async fn postgres_going_away_gives_service_errors_and_instances_recover() {
     drop(store);
     let instances: Vec<Instance> = (0..2).map(|_| Instance::start(&db.url)).collect();
     let urls: Vec<String> = instances.iter().map(|i| i.url.clone()).collect();
-    let client = RpcClient::new();
-    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-
-    let workers: Vec<_> = (0..6)
-        .map(|worker: usize| {
-            let (client, urls, key, seen, stop) = (
-                client.clone(),
-                urls.clone(),
-                key.clone(),
-                seen.clone(),
-                stop.clone(),
-            );
-            tokio::spawn(async move {
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    i += 1;
-                    let instance = worker % urls.len();
-                    let signed = (worker + i) % 3 == 0;
-                    let reply = client
-                        .call(&urls[instance], method(signed), params(&key, 2))
-                        .await;
-                    let failed = !matches!(reply, Reply::Result(_));
-                    seen.lock().expect("lock").push(Seen {
-                        instance,
-                        signed,
-                        n: 2,
-                        reply,
-                        at: Instant::now(),
-                    });
-                    if failed {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            })
-        })
-        .collect();
-    let count =
-        |filter: &dyn Fn(&Seen) -> bool| seen.lock().expect("lock").iter().filter(|s| filter(s)).count();
-    wait_for("answers before the outage", Duration::from_secs(30), &|| {
-        count(&|s| matches!(s.reply, Reply::Result(_))) >= 40
-    })
-    .await;
+    let load = OutageLoad::start(&urls, &key);
+    load.until_serving().await;
 
     // PostgreSQL goes away for this database: new connections are refused, existing ones killed.
     let admin = db.admin().await;
@@ -222,12 +181,7 @@ async fn postgres_going_away_gives_service_errors_and_instances_recover() {
         .await
         .expect("terminate");
     assert!(!killed.is_empty(), "the instances had connections to kill");
-    wait_for(
-        "service errors during the outage",
-        Duration::from_secs(20),
-        &|| count(&|s| s.at > outage && !matches!(s.reply, Reply::Result(_))) >= 20,
-    )
-    .await;
+    load.until_failing(outage).await;
     let restored = Instant::now();
     admin
         .batch_execute(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", db.name))
@@ -235,68 +189,9 @@ async fn postgres_going_away_gives_service_errors_and_instances_recover() {
         .expect("allow connections");
 
     // Each instance recovers by itself.
-    for instance in 0..urls.len() {
-        wait_for("answers after the outage", Duration::from_secs(30), &|| {
-            count(&|s| s.at > restored && s.instance == instance && matches!(s.reply, Reply::Result(_))) >= 10
-        })
-        .await;
-    }
-    stop.store(true, Ordering::Relaxed);
-    for worker in workers {
-        worker.await.expect("worker");
-    }
-
-    let seen = seen.lock().expect("lock").clone();
-    let mut unavailable = 0;
-    let mut unavailable_signed = 0;
-    for s in &seen {
-        match &s.reply {
-            Reply::Result(_) => {}
-            Reply::Error(error) => {
-                assert_eq!(
-                    error["code"], 101,
-                    "only the service error while the database is away: {error}"
-                );
-                assert_eq!(error["message"], "Service offline; please try again later");
-                assert!(s.at > outage, "a failure before the outage: {error}");
-                unavailable += 1;
-                unavailable_signed += i64::from(s.signed);
-            }
-            Reply::Failed(failure) => panic!("no JSON-RPC answer: {failure}"),
-        }
-    }
-    let acknowledged: Vec<&Seen> = seen
-        .iter()
-        .filter(|s| matches!(s.reply, Reply::Result(_)))
-        .collect();
-    let acknowledged_bits: i64 = acknowledged.iter().map(|s| s.bits_used().expect("bits")).sum();
-    let serials: Vec<i64> = acknowledged.iter().filter_map(|s| s.serial()).collect();
-    assert_eq!(
-        serials.iter().collect::<HashSet<_>>().len(),
-        serials.len(),
-        "a serial given twice"
-    );
-
-    // Every answer was accounted; at most the calls cut off mid-commit were billed without one.
-    let (bits, requests, _, total_requests, last_serial) = usage_in_database(&db, key_id).await;
-    let answered = acknowledged.len() as i64;
-    eprintln!(
-        "outage: {answered} answered, {unavailable} errors 101 ({unavailable_signed} signed); \
-         billed {requests}, last serial {last_serial}, {} serials answered",
-        serials.len()
-    );
-    assert!(
-        requests >= answered && requests <= answered + unavailable,
-        "{requests} billed, {answered} answered"
-    );
-    assert_eq!(requests, total_requests);
-    assert!(bits >= acknowledged_bits);
-    assert!(serials.iter().all(|s| *s <= last_serial));
-    assert!(
-        last_serial - serials.len() as i64 <= unavailable_signed,
-        "{last_serial} serials taken, {} answered",
-        serials.len()
-    );
+    load.until_each_instance_recovers(restored).await;
+    let seen = load.finish().await;
+    pg::check_outage_accounting("outage", &seen, outage, &db, key_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

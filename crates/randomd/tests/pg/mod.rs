@@ -6,9 +6,11 @@
 //! `scripts/test.sh` sets it to the local server unless told to skip.
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -342,4 +344,168 @@ pub async fn usage_in_database(db: &TestDb, key_id: i64) -> (i64, i64, i64, i64,
         .await
         .expect("key");
     (usage.get(0), usage.get(1), key.get(0), key.get(1), key.get(2))
+}
+
+// ---------------------------------------------------------------- an outage under load
+
+/// Six workers calling `generateIntegers` and `generateSignedIntegers` (n = 2) on the instances in
+/// turn until stopped, every answer recorded; a worker pauses 20 ms after a failure. The load of
+/// the outage tests (`pg_restart.rs`, `scale_out.rs`), which differ only in how PostgreSQL goes away.
+pub struct OutageLoad {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    instances: usize,
+}
+
+impl OutageLoad {
+    pub fn start(urls: &[String], key: &str) -> OutageLoad {
+        let client = RpcClient::new();
+        let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..6)
+            .map(|worker: usize| {
+                let (client, urls, key, seen, stop) = (
+                    client.clone(),
+                    urls.to_vec(),
+                    key.to_owned(),
+                    seen.clone(),
+                    stop.clone(),
+                );
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        i += 1;
+                        let instance = worker % urls.len();
+                        let signed = (worker + i) % 3 == 0;
+                        let reply = client
+                            .call(&urls[instance], method(signed), params(&key, 2))
+                            .await;
+                        let failed = !matches!(reply, Reply::Result(_));
+                        seen.lock().expect("lock").push(Seen {
+                            instance,
+                            signed,
+                            n: 2,
+                            reply,
+                            at: Instant::now(),
+                        });
+                        if failed {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        OutageLoad {
+            seen,
+            stop,
+            workers,
+            instances: urls.len(),
+        }
+    }
+
+    fn count(&self, filter: &dyn Fn(&Seen) -> bool) -> usize {
+        self.seen
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|s| filter(s))
+            .count()
+    }
+
+    /// Waits for 40 answers, before the outage.
+    pub async fn until_serving(&self) {
+        wait_for("answers before the outage", Duration::from_secs(30), &|| {
+            self.count(&|s| matches!(s.reply, Reply::Result(_))) >= 40
+        })
+        .await;
+    }
+
+    /// Waits for 20 failures after `outage`.
+    pub async fn until_failing(&self, outage: Instant) {
+        wait_for(
+            "service errors during the outage",
+            Duration::from_secs(20),
+            &|| self.count(&|s| s.at > outage && !matches!(s.reply, Reply::Result(_))) >= 20,
+        )
+        .await;
+    }
+
+    /// Waits until each instance has answered 10 calls after `restored`: they recover by themselves.
+    pub async fn until_each_instance_recovers(&self, restored: Instant) {
+        for instance in 0..self.instances {
+            wait_for("answers after the outage", Duration::from_secs(30), &|| {
+                self.count(&|s| {
+                    s.at > restored && s.instance == instance && matches!(s.reply, Reply::Result(_))
+                }) >= 10
+            })
+            .await;
+        }
+    }
+
+    /// Stops the workers; returns every answer they got.
+    pub async fn finish(self) -> Vec<Seen> {
+        self.stop.store(true, Ordering::Relaxed);
+        for worker in self.workers {
+            worker.await.expect("worker");
+        }
+        let seen = self.seen.lock().expect("lock").clone();
+        seen
+    }
+}
+
+/// What an outage that began at `outage` may have done to `key_id`'s calls, and nothing more: only
+/// error 101 while it lasted, no serial given twice, every answer billed, and at most the calls cut
+/// off mid-commit billed (and their serials taken) without an answer. `label` names the run.
+pub async fn check_outage_accounting(label: &str, seen: &[Seen], outage: Instant, db: &TestDb, key_id: i64) {
+    let mut unavailable = 0;
+    let mut unavailable_signed = 0;
+    for s in seen {
+        match &s.reply {
+            Reply::Result(_) => {}
+            Reply::Error(error) => {
+                assert_eq!(
+                    error["code"], 101,
+                    "only the service error while the database is away: {error}"
+                );
+                assert_eq!(error["message"], "Service offline; please try again later");
+                assert!(s.at > outage, "a failure before the outage: {error}");
+                unavailable += 1;
+                unavailable_signed += i64::from(s.signed);
+            }
+            Reply::Failed(failure) => panic!("no JSON-RPC answer: {failure}"),
+        }
+    }
+    let acknowledged: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| matches!(s.reply, Reply::Result(_)))
+        .collect();
+    let acknowledged_bits: i64 = acknowledged.iter().map(|s| s.bits_used().expect("bits")).sum();
+    let serials: Vec<i64> = acknowledged.iter().filter_map(|s| s.serial()).collect();
+    assert_eq!(
+        serials.iter().collect::<HashSet<_>>().len(),
+        serials.len(),
+        "a serial given twice"
+    );
+
+    // Every answer was accounted; at most the calls cut off mid-commit were billed without one.
+    let (bits, requests, _, total_requests, last_serial) = usage_in_database(db, key_id).await;
+    let answered = acknowledged.len() as i64;
+    eprintln!(
+        "{label}: {answered} answered, {unavailable} errors 101 ({unavailable_signed} signed); \
+         billed {requests}, last serial {last_serial}, {} serials answered",
+        serials.len()
+    );
+    assert!(
+        requests >= answered && requests <= answered + unavailable,
+        "{requests} billed, {answered} answered"
+    );
+    assert_eq!(requests, total_requests);
+    assert!(bits >= acknowledged_bits);
+    assert!(serials.iter().all(|s| *s <= last_serial));
+    assert!(
+        last_serial - serials.len() as i64 <= unavailable_signed,
+        "{last_serial} serials taken, {} answered",
+        serials.len()
+    );
 }
