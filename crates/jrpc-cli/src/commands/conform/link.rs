@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use jrpc::transport::{Endpoint, Framing};
-use tokio::process::{Child, Command};
 use tokio::time::timeout;
 
 use crate::commands::bench::conn::{snippet, Conn, ConnError, Reply};
@@ -50,22 +49,16 @@ impl Got {
     }
 }
 
-/// How to reach the target again after a connection broke.
-enum Dial {
-    Url(Endpoint),
-    Exec { program: String, args: Vec<String> },
-}
-
 /// A link to the server under test.
 pub struct Link {
-    dial: Dial,
+    /// Where to reach the server again after a connection broke.
+    target: Target,
     framing: Framing,
     wait: Duration,
     headers: Vec<(String, String)>,
     /// Extra CA certificates (PEM) for TLS targets.
     roots: Vec<Vec<u8>>,
     conn: Option<Conn>,
-    child: Option<Child>,
     probes: u64,
 }
 
@@ -78,28 +71,20 @@ impl Link {
         headers: Vec<(String, String)>,
         roots: Vec<Vec<u8>>,
     ) -> Link {
-        let dial = match target {
-            Target::Url(endpoint) => Dial::Url(endpoint.clone()),
-            Target::Exec { program, args } => Dial::Exec {
-                program: program.clone(),
-                args: args.clone(),
-            },
-        };
         Link {
-            dial,
+            target: target.clone(),
             framing,
             wait,
             headers,
             roots,
             conn: None,
-            child: None,
             probes: 0,
         }
     }
 
     /// True for HTTP, where each message is its own request.
     pub fn is_http(&self) -> bool {
-        matches!(self.dial, Dial::Url(Endpoint::Http { .. }))
+        matches!(self.target, Target::Url(Endpoint::Http { .. }))
     }
 
     /// Sends one JSON-RPC message and takes what comes back. On HTTP it is a POST with
@@ -163,7 +148,7 @@ impl Link {
 
     /// One HTTP request on a fresh connection: `verb`, an optional content type, and the body.
     pub async fn http(&mut self, verb: &str, content_type: Option<&str>, body: &[u8]) -> Got {
-        let Dial::Url(endpoint @ Endpoint::Http { path, .. }) = &self.dial else {
+        let Target::Url(endpoint @ Endpoint::Http { path, .. }) = &self.target else {
             return Got::Garbage("not an HTTP target".to_owned());
         };
         let authority = endpoint.authority().unwrap_or_default();
@@ -239,8 +224,8 @@ impl Link {
     /// The message as it goes on the wire: one line (newline framing: JSON whitespace may be a
     /// space instead of a line break), a Content-Length frame, or a WebSocket text frame.
     fn frame(&self, message: &str) -> Bytes {
-        match (&self.dial, self.framing) {
-            (Dial::Url(Endpoint::WebSocket { .. }), _) => Bytes::from(message.to_owned()),
+        match (&self.target, self.framing) {
+            (Target::Url(Endpoint::WebSocket { .. }), _) => Bytes::from(message.to_owned()),
             (_, Framing::NewlineDelimited) => {
                 Bytes::from(format!("{}\n", message.replace(['\r', '\n'], " ")))
             }
@@ -252,30 +237,13 @@ impl Link {
 
     async fn connected(&mut self) -> Result<&mut Conn, Got> {
         if self.conn.is_none() {
-            let conn = match &self.dial {
-                Dial::Url(endpoint) => {
-                    match timeout(self.wait, Conn::open(endpoint, self.framing, &self.roots)).await {
-                        Err(_) => return Err(Got::Unreachable("connecting timed out".to_owned())),
-                        Ok(Err(ConnError::Garbage(why))) => return Err(Got::Garbage(why)),
-                        Ok(Err(error)) => return Err(Got::Unreachable(describe(error))),
-                        Ok(Ok(conn)) => conn,
-                    }
-                }
-                Dial::Exec { program, args } => {
-                    let mut child = Command::new(program)
-                        .args(args)
-                        .stdin(std::process::Stdio::piped())
-                        .stdout(std::process::Stdio::piped())
-                        .stderr(std::process::Stdio::null())
-                        .kill_on_drop(true)
-                        .spawn()
-                        .map_err(|e| Got::Unreachable(format!("cannot run {program}: {e}")))?;
-                    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-                        return Err(Got::Unreachable(format!("{program}: no stdio")));
-                    };
-                    self.child = Some(child);
-                    Conn::from_io(stdout, stdin, self.framing)
-                }
+            // A URL is dialed, `--exec` starts the program (killed with the connection).
+            let conn = match timeout(self.wait, Conn::connect(&self.target, self.framing, &self.roots)).await
+            {
+                Err(_) => return Err(Got::Unreachable("connecting timed out".to_owned())),
+                Ok(Err(ConnError::Garbage(why))) => return Err(Got::Garbage(why)),
+                Ok(Err(error)) => return Err(Got::Unreachable(describe(error))),
+                Ok(Ok(conn)) => conn,
             };
             self.conn = Some(conn);
         }
