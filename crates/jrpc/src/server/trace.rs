@@ -2,8 +2,8 @@
 //! error, saying why.
 //!
 //! The span (`call`) carries the method, the id (cut at 64 bytes: ids come from clients), the
-//! transport (`http`, or `connection` for WebSocket, TCP, Unix and stdio) and, over HTTP, the
-//! client's address; it has an empty `key` field an application may fill with
+//! transport (`http`, or `connection` for WebSocket, TCP, Unix and stdio) and, over HTTP and
+//! WebSocket, the client's address; it has an empty `key` field an application may fill with
 //! `Span::current().record("key", ..)` (randomd puts its key id there, never a key). Params are
 //! never logged. Everything the handler logs, synchronous or not, happens inside the span.
 //!
@@ -76,17 +76,21 @@ where
                 span.record("id", cut(id));
             }
             #[cfg(feature = "http")]
-            let client = call.extensions().get::<crate::transport::http::RemoteAddr>();
+            let client = call
+                .extensions()
+                .get::<crate::transport::http::RemoteAddr>()
+                .map(|remote| remote.0);
             #[cfg(not(feature = "http"))]
-            let client: Option<&std::net::SocketAddr> = None;
-            match client {
-                Some(address) => {
-                    span.record("transport", "http");
-                    span.record("client", tracing::field::display(address_of(address)));
-                }
-                None => {
-                    span.record("transport", "connection");
-                }
+            let client: Option<std::net::SocketAddr> = None;
+            // A persistent connection's calls carry its Peer (a WebSocket's, the client's address too).
+            #[cfg(feature = "engine")]
+            let persistent = call.extensions().get::<crate::transport::Peer>().is_some();
+            #[cfg(not(feature = "engine"))]
+            let persistent = false;
+            let over_http = client.is_some() && !persistent;
+            span.record("transport", if over_http { "http" } else { "connection" });
+            if let Some(address) = client {
+                span.record("client", tracing::field::display(address));
             }
         }
         let notification = call.is_notification();
@@ -99,16 +103,6 @@ where
             start: Instant::now(),
         }
     }
-}
-
-#[cfg(feature = "http")]
-fn address_of(address: &crate::transport::http::RemoteAddr) -> std::net::SocketAddr {
-    address.0
-}
-
-#[cfg(not(feature = "http"))]
-fn address_of(address: &std::net::SocketAddr) -> std::net::SocketAddr {
-    *address
 }
 
 /// `id`, cut to at most [`MAX_ID_BYTES`] on a character boundary.
