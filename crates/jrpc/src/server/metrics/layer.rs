@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use tower::Layer;
 
-use super::service::{MethodMetrics, MethodTable, MetricsService};
-use super::{Metrics, UNKNOWN_METHOD};
+use super::service::{MethodTable, MetricsService};
+use super::Metrics;
 use crate::server::observe;
 
 /// Counts every call of the server it is applied to; see the [module](super) for what is counted.
@@ -50,15 +49,6 @@ impl<S> Layer<S> for MetricsLayer {
             building.names.clone()
         })
         .unwrap_or_default();
-        let mut methods = FxHashMap::default();
-        for name in names {
-            let metrics = MethodMetrics::new(&shared, &name);
-            methods.insert(name, metrics);
-        }
-        let table = MethodTable {
-            unknown: MethodMetrics::new(&shared, UNKNOWN_METHOD),
-            methods,
-        };
-        MetricsService::new(inner, shared, Arc::new(table))
+        MetricsService::new(inner, Arc::new(MethodTable::new(shared, names)))
     }
 }

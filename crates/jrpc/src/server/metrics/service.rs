@@ -7,17 +7,16 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use rustc_hash::FxHashMap;
 use tower::Service;
 
-use super::Shared;
+use super::{Shared, UNKNOWN_METHOD};
 use crate::server::{Call, Reply};
 
 /// The handles of one method's metrics, made once so that a call costs no label lookup.
-#[derive(Debug, Clone)]
-pub(crate) struct MethodMetrics {
+#[derive(Debug)]
+struct MethodMetrics {
     name: Arc<str>,
     results: Counter,
     notifications: Counter,
@@ -25,7 +24,7 @@ pub(crate) struct MethodMetrics {
 }
 
 impl MethodMetrics {
-    pub(crate) fn new(shared: &Shared, name: &str) -> MethodMetrics {
+    fn new(shared: &Shared, name: &str) -> MethodMetrics {
         let labels = |outcome: &str| vec![("method", name.to_owned()), ("outcome", outcome.to_owned())];
         MethodMetrics {
             name: name.into(),
@@ -38,24 +37,53 @@ impl MethodMetrics {
     }
 }
 
-/// Every registered method's handles, and the one for all other names. Fixed once built.
+/// Every registered method's handles, and the one for all other names. Fixed once built; a call
+/// holds the table (one reference count) and its method's index, not clones of the handles.
 #[derive(Debug)]
 pub(crate) struct MethodTable {
-    pub(crate) unknown: MethodMetrics,
-    pub(crate) methods: FxHashMap<Box<str>, MethodMetrics>,
+    shared: Arc<Shared>,
+    /// Each registered name's index into `metrics`.
+    by_name: FxHashMap<Box<str>, usize>,
+    /// The registered methods' handles, then the one of every other name (the last).
+    metrics: Vec<MethodMetrics>,
+}
+
+impl MethodTable {
+    pub(crate) fn new(shared: Arc<Shared>, names: Vec<Box<str>>) -> MethodTable {
+        let mut by_name = FxHashMap::default();
+        let mut metrics = Vec::with_capacity(names.len() + 1);
+        for name in names {
+            if !by_name.contains_key(&name) {
+                by_name.insert(name.clone(), metrics.len());
+                metrics.push(MethodMetrics::new(&shared, &name));
+            }
+        }
+        metrics.push(MethodMetrics::new(&shared, UNKNOWN_METHOD));
+        MethodTable {
+            shared,
+            by_name,
+            metrics,
+        }
+    }
+
+    fn index(&self, method: &str) -> usize {
+        self.by_name
+            .get(method)
+            .copied()
+            .unwrap_or(self.metrics.len() - 1)
+    }
 }
 
 /// The service [`MetricsLayer`](super::MetricsLayer) wraps around the call service.
 #[derive(Debug, Clone)]
 pub struct MetricsService<S> {
     inner: S,
-    shared: Arc<Shared>,
     table: Arc<MethodTable>,
 }
 
 impl<S> MetricsService<S> {
-    pub(crate) fn new(inner: S, shared: Arc<Shared>, table: Arc<MethodTable>) -> Self {
-        MetricsService { inner, shared, table }
+    pub(crate) fn new(inner: S, table: Arc<MethodTable>) -> Self {
+        MetricsService { inner, table }
     }
 }
 
@@ -72,20 +100,14 @@ where
     }
 
     fn call(&mut self, call: Call) -> Self::Future {
-        let method = self
-            .table
-            .methods
-            .get(call.method())
-            .unwrap_or(&self.table.unknown);
         let tracker = Tracker {
-            method: method.clone(),
+            method: self.table.index(call.method()),
+            table: Arc::clone(&self.table),
             notification: call.is_notification(),
-            shared: Arc::clone(&self.shared),
-            in_flight: self.shared.in_flight.clone(),
             start: Instant::now(),
             done: false,
         };
-        tracker.in_flight.inc();
+        tracker.table.shared.in_flight.inc();
         MetricsFuture {
             inner: self.inner.call(call),
             tracker,
@@ -96,10 +118,10 @@ where
 /// Counts one call when it finishes, and takes it out of the in-flight gauge even if it is dropped.
 #[derive(Debug)]
 struct Tracker {
-    method: MethodMetrics,
+    table: Arc<MethodTable>,
+    /// The call's method, an index into `table.metrics`.
+    method: usize,
     notification: bool,
-    shared: Arc<Shared>,
-    in_flight: Gauge,
     start: Instant,
     done: bool,
 }
@@ -107,22 +129,24 @@ struct Tracker {
 impl Tracker {
     fn finish<E>(&mut self, outcome: &Result<Option<Reply>, E>) {
         self.done = true;
-        self.in_flight.dec();
-        self.method.latency.observe(self.start.elapsed().as_secs_f64());
+        let shared = &self.table.shared;
+        shared.in_flight.dec();
+        let method = &self.table.metrics[self.method];
+        method.latency.observe(self.start.elapsed().as_secs_f64());
         let outcome = match outcome {
             Ok(Some(reply)) => match reply.error_code() {
                 Some(code) => code.to_string(),
                 None => {
-                    self.method.results.inc();
+                    method.results.inc();
                     return;
                 }
             },
             Ok(None) => {
                 // No reply: a notification (or a call a middleware chose not to answer).
                 if self.notification {
-                    self.method.notifications.inc();
+                    method.notifications.inc();
                 } else {
-                    self.method.results.inc();
+                    method.results.inc();
                 }
                 return;
             }
@@ -130,12 +154,9 @@ impl Tracker {
         };
         // Errors are rarer: their label set is made here. Codes come from the server's own
         // handlers and middleware, never from the client, so their set is bounded by the code.
-        self.shared
+        shared
             .calls
-            .get_or_create(&vec![
-                ("method", self.method.name.to_string()),
-                ("outcome", outcome),
-            ])
+            .get_or_create(&vec![("method", method.name.to_string()), ("outcome", outcome)])
             .inc();
     }
 }
@@ -144,7 +165,7 @@ impl Drop for Tracker {
     fn drop(&mut self) {
         if !self.done {
             // Cancelled before it finished (the connection went away).
-            self.in_flight.dec();
+            self.table.shared.in_flight.dec();
         }
     }
 }
