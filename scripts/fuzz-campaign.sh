@@ -5,7 +5,8 @@
 # stats. libFuzzer's own -max_total_time counts wall time, which on a shared machine says little
 # about the work done. Targets run one after another; start two of these with different targets to
 # use both cores. The corpus grows in fuzz/corpus/TARGET (seeded by fuzz/seeds.sh); a crash stops
-# the target and leaves its input in fuzz/artifacts/TARGET.
+# the target and leaves its input in fuzz/artifacts/TARGET. Never pause a fuzzer (SIGSTOP): its
+# per-input timeout counts wall time, so a pause is reported as a 'timeout' finding.
 #
 # Usage: CPU_MINUTES=30 bash scripts/fuzz-campaign.sh TARGET... (log: fuzz/campaign/TARGET.log)
 # A summary line per target goes to stdout: executions, exec/s, cov, CPU seconds, outcome.
