@@ -23,9 +23,12 @@ use syn::{
 /// Defines a JSON-RPC API as a trait; see the crate's documentation and jrpc's README.
 ///
 /// Method attributes, inside `#[rpc(...)]`: `name = "..."` (the JSON-RPC name, by default the
-/// `fn`'s), `notification` (the client sends it without an id), `raw_params` (one argument of
-/// type `jrpc::Params`: any params, read by the method), `result = "..."` (the result's name in the
-/// OpenRPC document), and `subscription = "notification method", item = T, unsubscribe = "..."`.
+/// `fn`'s), `notification` (the client sends it without an id), `raw_params` (one argument that
+/// stands for the whole params: `jrpc::Params`, any params read by the method, with a client method
+/// that sends anything serializable; or a type of your own that reads itself from the call with
+/// `jrpc::server::FromCall`, with its own checks and error codes, and that the client method takes
+/// and sends with serde's `Serialize`), `result = "..."` (the result's name in the OpenRPC
+/// document), and `subscription = "notification method", item = T, unsubscribe = "..."`.
 #[proc_macro_attribute]
 pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = TokenStream2::from(attr);
@@ -192,7 +195,7 @@ fn method(function: &mut TraitItemFn) -> syn::Result<Method> {
     if attrs.raw_params && params.len() != 1 {
         return Err(syn::Error::new(
             sig.span(),
-            "a `raw_params` method takes exactly one argument after `&self`: `params: jrpc::Params`",
+            "a `raw_params` method takes exactly one argument after `&self`: `params: jrpc::Params`, or a type that implements FromCall and Serialize",
         ));
     }
     if attrs.subscription.is_some() != attrs.unsubscribe.is_some()
@@ -302,6 +305,13 @@ fn find_lifetime(ty: &Type) -> Option<Span> {
     let mut finder = Finder(None);
     syn::visit::Visit::visit_type(&mut finder, ty);
     finder.0
+}
+
+/// Whether a `raw_params` argument is `jrpc::Params` (any params), by its last path segment.
+fn is_any_params(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path)
+        if path.qself.is_none()
+            && path.path.segments.last().is_some_and(|last| last.ident == "Params" && last.arguments.is_empty()))
 }
 
 /// `Result<T, E>`'s `T`, or the type itself; `()` when there is none.
@@ -420,18 +430,23 @@ fn registration(method: &Method) -> TokenStream2 {
     let await_ = method.is_async.then(|| quote!(.await));
     if method.attrs.raw_params {
         let arg = &method.params[0].name;
+        let ty = &method.params[0].ty;
+        // Evaluated where the registration is compiled: a type that would refuse every params.
+        let reads = quote_spanned!(ty.span()=> ::jrpc::__private::assert_raw_params::<#ty>(););
         return if method.is_async {
             quote! {{
+                #reads
                 let api = ::std::sync::Arc::clone(&api);
-                methods.async_method(#name, [], move |#arg: ::jrpc::Params| {
+                methods.async_method(#name, [], move |#arg: #ty| {
                     let api = ::std::sync::Arc::clone(&api);
                     async move { api.#ident(#arg).await }
                 });
             }}
         } else {
             quote! {{
+                #reads
                 let api = ::std::sync::Arc::clone(&api);
-                methods.method(#name, [], move |#arg: ::jrpc::Params| api.#ident(#arg));
+                methods.method(#name, [], move |#arg: #ty| api.#ident(#arg));
             }}
         };
     }
@@ -577,6 +592,7 @@ fn client(input: &ItemTrait, methods: &[Method]) -> TokenStream2 {
         };
         let (signature, body) = if method.attrs.raw_params {
             let arg = &method.params[0].name;
+            let ty = &method.params[0].ty;
             let output = ok_type(&method.output);
             let sending = if method.attrs.notification {
                 (
@@ -590,13 +606,19 @@ fn client(input: &ItemTrait, methods: &[Method]) -> TokenStream2 {
                 )
             };
             let (output, body) = sending;
-            (
+            let signature = if is_any_params(ty) {
+                // `jrpc::Params` is the server's view of any params: the client sends anything.
                 quote! {
                     fn #ident<P: ::jrpc::__private::Serialize + ::core::marker::Send + 'static>(&self, #arg: P)
                         -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
-                },
-                body,
-            )
+                }
+            } else {
+                quote! {
+                    fn #ident(&self, #arg: #ty)
+                        -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+                }
+            };
+            (signature, body)
         } else {
             let (output, body) = if let (Some(notification), Some(item), Some(unsubscribe)) = (
                 &method.attrs.subscription,
@@ -658,7 +680,13 @@ fn client(input: &ItemTrait, methods: &[Method]) -> TokenStream2 {
 fn checks(input: &ItemTrait, methods: &[Method]) -> TokenStream2 {
     let mut asserts = Vec::new();
     for method in methods {
-        if !method.attrs.raw_params {
+        if method.attrs.raw_params {
+            // That the server can read it is checked where it is registered (`assert_raw_params`).
+            let ty = &method.params[0].ty;
+            if !is_any_params(ty) {
+                asserts.push(quote_spanned!(ty.span()=> ::jrpc::__private::assert_raw_params_out::<#ty>();));
+            }
+        } else {
             for param in &method.params {
                 let ty = &param.ty;
                 asserts.push(quote_spanned!(ty.span()=> ::jrpc::__private::assert_param::<#ty>();));

@@ -42,10 +42,14 @@ impl Release {
     }
 
     /// Its methods, over `app`.
-    pub fn methods(self, app: Arc<App>) -> Methods<App> {
+    pub fn methods(self, app: Arc<App>) -> Methods {
         match self {
             Release::One => release1::methods(app),
-            Release::Two | Release::Four => release4::methods(app),
+            Release::Two | Release::Four => {
+                let mut methods = Methods::new();
+                methods.merge(release4::methods(app));
+                methods
+            }
         }
     }
 
@@ -69,6 +73,6 @@ impl Release {
 }
 
 /// Release 1's methods over `app` (the API of [`crate::RPC_PATH`]).
-pub fn methods(app: Arc<App>) -> Methods<App> {
+pub fn methods(app: Arc<App>) -> Methods {
     Release::One.methods(app)
 }

@@ -7,8 +7,7 @@ use jrpc::server::{Discover, MethodDoc, ParamDoc, SchemaSource};
 use jrpc::Methods;
 use serde_json::{json, Value};
 
-use super::Names;
-use crate::app::App;
+use super::{Names, Release1Server};
 use crate::domain::Kind;
 
 /// The API key of the examples (not a real key).
@@ -27,7 +26,7 @@ pub fn discover() -> Discover {
 }
 
 /// Describes every method of Release 1 registered in `methods`.
-pub fn describe(methods: &mut Methods<App>) {
+pub fn describe(methods: &mut Methods) {
     for kind in Kind::ALL {
         methods.describe(kind.basic_name(), generator(kind, false));
         methods.describe(kind.signed_name(), generator(kind, true));
@@ -317,21 +316,16 @@ fn generator_example(kind: Kind, signed: bool) -> ExamplePairing {
         .result(result)
 }
 
+/// The description `#[jrpc::rpc]` made of the trait's doc comment for `name` (its summary).
+fn defined(name: &str) -> MethodDoc {
+    Release1Server::doc(name).unwrap_or_else(|| panic!("`{name}` is not a method of the Release1 trait"))
+}
+
 fn generator(kind: Kind, signed: bool) -> MethodDoc {
-    let what = match kind {
-        Kind::Integers => "true random integers in [min, max]",
-        // Release 4 only: never in Release 1's document (Kind::ALL leaves it out).
-        Kind::IntegerSequences => "true random sequences of integers",
-        Kind::DecimalFractions => "true random decimal fractions, uniform on [0, 1)",
-        Kind::Gaussians => "true random numbers from a Gaussian distribution",
-        Kind::Strings => "true random strings from the given characters",
-        Kind::Uuids => "true random version 4 UUIDs",
-        Kind::Blobs => "true random binary blobs",
-    };
-    let summary = if signed {
-        format!("Generates {what}, signed.")
+    let name = if signed {
+        kind.signed_name()
     } else {
-        format!("Generates {what}.")
+        kind.basic_name()
     };
     let description = if signed {
         format!(
@@ -346,8 +340,7 @@ fn generator(kind: Kind, signed: bool) -> MethodDoc {
          how long to wait (advisoryDelay, ms) before the next request."
             .to_owned()
     };
-    let mut doc = MethodDoc::new()
-        .summary(summary)
+    let mut doc = defined(name)
         .description(description)
         .param_structure(ParamStructure::ByName)
         .result_doc(
@@ -391,8 +384,7 @@ fn generator_result(signed: bool) -> Value {
 }
 
 fn usage() -> MethodDoc {
-    let mut doc = MethodDoc::new()
-        .summary("Tells the status and what is left of an API key's daily allowance.")
+    let mut doc = defined("getUsage")
         .description("Not billed.")
         .param_structure(ParamStructure::ByName)
         .param_doc(api_key())
@@ -433,8 +425,7 @@ fn usage() -> MethodDoc {
 }
 
 fn verify() -> MethodDoc {
-    MethodDoc::new()
-        .summary("Verifies a signed result's signature.")
+    defined("verifySignature")
         .description("Takes `random` exactly as received and its `signature`; no API key. Not billed.")
         .param_structure(ParamStructure::ByName)
         .param_doc(param(

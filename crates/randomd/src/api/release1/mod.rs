@@ -2,14 +2,17 @@
 //! (extractors that parse straight from the call's params text into domain requests), and the
 //! result objects it sends, members in the order the reference shows them.
 
+mod definition;
 mod describe;
 mod generators;
 
 use std::sync::Arc;
 
 use jrpc::server::FromCall;
-use jrpc::{Call, ErrorObject, Json, Methods, State};
+use jrpc::{Call, ErrorObject, Methods};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
+pub use self::definition::{Release1, Release1Client, Release1Server};
 pub use self::describe::discover;
 pub(crate) use self::generators::parse_named;
 pub use self::generators::{by_method, by_signed_name, echo, parse, Names};
@@ -17,58 +20,62 @@ use super::errors;
 use super::params::NamedParams;
 use crate::app::{App, Generated};
 use crate::clock::format_timestamp;
-use crate::domain::{Generate, Kind, Values};
+use crate::domain::{Generate, Values};
 use crate::ordered_json::OrderedJson;
 
 /// The path Release 1 is served on.
 pub const PATH: &str = "/json-rpc/1/invoke";
 
-/// Every method of Release 1, basic and signed, over `app`.
-pub fn methods(app: Arc<App>) -> Methods<App> {
-    let mut methods = Methods::with_shared_state(app);
-    for kind in Kind::ALL {
-        methods.async_method(kind.basic_name(), [], generate);
-        methods.async_method(kind.signed_name(), [], generate);
-    }
-    methods.async_method("getUsage", [], usage);
-    methods.method("verifySignature", [], verify);
+/// Every method of Release 1, basic and signed, over `app`, described for `rpc.discover`.
+pub fn methods(app: Arc<App>) -> Methods {
+    let mut methods = Release1Server::into_methods(Release1Service { app });
     describe::describe(&mut methods);
     methods
 }
 
-/// The params of a generator method: which one was called, the API key and the request.
-#[derive(Debug)]
+/// The params of a generator method: the API key and the request. The server reads them for the
+/// generator the called method names; a client writes them with every param's value (defaults
+/// filled in), in the order a signed `random` echoes them.
+#[derive(Debug, Clone)]
 pub struct GeneratorParams {
-    pub signed: bool,
     pub api_key: String,
     pub request: Generate,
 }
 
-impl FromCall<App> for GeneratorParams {
+impl<S> FromCall<S> for GeneratorParams {
     const READS_PARAMS: bool = true;
 
-    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
-        let (kind, signed) =
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
+        let (kind, _) =
             by_method(call.method()).ok_or_else(|| ErrorObject::internal("not a generator method"))?;
         let (api_key, request) = parse(kind, call.params())?;
-        Ok(GeneratorParams {
-            signed,
-            api_key,
-            request,
-        })
+        Ok(GeneratorParams { api_key, request })
+    }
+}
+
+impl Serialize for GeneratorParams {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let members = echo(&self.request);
+        let mut map = serializer.serialize_map(Some(members.len() + 1))?;
+        map.serialize_entry("apiKey", &self.api_key)?;
+        for (name, value) in &members {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
 }
 
 /// The params of `getUsage`.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UsageParams {
     pub api_key: String,
 }
 
-impl FromCall<App> for UsageParams {
+impl<S> FromCall<S> for UsageParams {
     const READS_PARAMS: bool = true;
 
-    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
         let params = NamedParams::parse(call.params(), &["apiKey"], &[])?;
         Ok(UsageParams {
             api_key: params.string("apiKey")?.to_owned(),
@@ -76,27 +83,92 @@ impl FromCall<App> for UsageParams {
     }
 }
 
-/// The params of `verifySignature`: the bytes that were signed, if `random` is authentic, and the
-/// signature.
-#[derive(Debug)]
+/// The params of `verifySignature`: a signed result's `random`, as received, and its signature.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifyParams {
-    pub message: Vec<u8>,
+    pub random: OrderedJson,
     pub signature: String,
 }
 
-impl FromCall<App> for VerifyParams {
+impl<S> FromCall<S> for VerifyParams {
     const READS_PARAMS: bool = true;
 
-    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
         let params = NamedParams::parse(call.params(), &["random", "signature"], &[])?;
         let Some(random @ OrderedJson::Object(_)) = params.get("random") else {
             return Err(errors::malformed("random"));
         };
         let signature = params.string("signature")?.to_owned();
         Ok(VerifyParams {
-            message: signed_order(random).to_compact_bytes(),
+            random: random.clone(),
             signature,
         })
+    }
+}
+
+/// Release 1 over the app: what [`Release1`] is on the server.
+struct Release1Service {
+    app: Arc<App>,
+}
+
+impl Release1 for Release1Service {
+    async fn generate_integers(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_integers(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn generate_decimal_fractions(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_decimal_fractions(
+        &self,
+        params: GeneratorParams,
+    ) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn generate_gaussians(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_gaussians(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn generate_strings(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_strings(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn generate_uuids(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_uuids(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn generate_blobs(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, false).await
+    }
+
+    async fn generate_signed_blobs(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+        generate(&self.app, params, true).await
+    }
+
+    async fn get_usage(&self, params: UsageParams) -> Result<OrderedJson, ErrorObject> {
+        usage(&self.app, params).await
+    }
+
+    fn verify_signature(&self, params: VerifyParams) -> Result<OrderedJson, ErrorObject> {
+        Ok(verify(&self.app, params))
     }
 }
 
@@ -116,12 +188,8 @@ impl From<Values> for OrderedJson {
 }
 
 /// A basic or signed generator method.
-async fn generate(app: State<App>, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-    let GeneratorParams {
-        signed,
-        api_key,
-        request,
-    } = params;
+async fn generate(app: &App, params: GeneratorParams, signed: bool) -> Result<OrderedJson, ErrorObject> {
+    let GeneratorParams { api_key, request } = params;
     let Generated {
         values,
         bits,
@@ -158,7 +226,7 @@ async fn generate(app: State<App>, params: GeneratorParams) -> Result<OrderedJso
 }
 
 /// `getUsage`: the key's status and allowances.
-async fn usage(app: State<App>, params: UsageParams) -> Result<OrderedJson, ErrorObject> {
+async fn usage(app: &App, params: UsageParams) -> Result<OrderedJson, ErrorObject> {
     let usage = app.usage(&params.api_key).await?;
     Ok(OrderedJson::Object(vec![
         member("status", usage.status.as_str()),
@@ -171,9 +239,10 @@ async fn usage(app: State<App>, params: UsageParams) -> Result<OrderedJson, Erro
 }
 
 /// `verifySignature`: is `signature` this service's signature of `random`?
-fn verify(app: State<App>, params: VerifyParams) -> Json<OrderedJson> {
-    let authentic = app.verify(&params.message, &params.signature);
-    Json(OrderedJson::Object(vec![member("authenticity", authentic)]))
+fn verify(app: &App, params: VerifyParams) -> OrderedJson {
+    let message = signed_order(&params.random).to_compact_bytes();
+    let authentic = app.verify(&message, &params.signature);
+    OrderedJson::Object(vec![member("authenticity", authentic)])
 }
 
 /// `random` with its members in the order they were signed in, whatever order the client kept them
