@@ -171,3 +171,113 @@ async fn the_definition_is_what_rpc_discover_publishes() {
         .expect("n");
     assert_eq!(n["schema"]["maximum"], 10_000);
 }
+
+/// Release 4 (`randomd::api::release4::Release4`), the API of today's official clients, through
+/// its generated client (in a module of its own: both clients name methods alike).
+mod release4 {
+    use jrpc::client::Client;
+    use randomd::api::release1::Names;
+    use randomd::api::release4::{Params4, Release4Client, KINDS};
+    use randomd::ordered_json::OrderedJson;
+
+    use super::common::Service;
+    use super::data;
+
+    /// Sequences, a signed result kept and fetched again, its signature, usage, a refused param.
+    #[tokio::test]
+    async fn the_generated_release4_client_calls_randomd() {
+        let service = Service::start().await;
+        let url = service
+            .url
+            .replace(randomd::RPC_PATH, randomd::api::release4::PATH);
+        let client = Client::connect(&url).await.expect("client");
+        let key = OrderedJson::from(service.dev_key.as_str());
+
+        let sequences = client
+            .generate_integer_sequences(Params4::new([
+                ("apiKey", key.clone()),
+                ("n", 2_i64.into()),
+                ("length", OrderedJson::from(vec![3_i64, 1])),
+                ("min", 1_i64.into()),
+                ("max", 6_i64.into()),
+            ]))
+            .await
+            .expect("generateIntegerSequences");
+        let lengths: Vec<usize> = data(&sequences)
+            .iter()
+            .map(|sequence| match sequence {
+                OrderedJson::Array(values) => values.len(),
+                other => panic!("a sequence: {other:?}"),
+            })
+            .collect();
+        assert_eq!(lengths, [3, 1]);
+
+        let signed = client
+            .generate_signed_integers(Params4::new([
+                ("apiKey", key.clone()),
+                ("n", 3_i64.into()),
+                ("min", 1_i64.into()),
+                ("max", 100_i64.into()),
+                ("userData", OrderedJson::from("typed client")),
+            ]))
+            .await
+            .expect("generateSignedIntegers");
+        let random = signed.get("random").expect("random").clone();
+        let serial = random
+            .get("serialNumber")
+            .and_then(OrderedJson::as_i64)
+            .expect("serialNumber");
+        let signature = signed.get("signature").expect("signature").clone();
+        let verdict = client
+            .verify_signature(Params4::new([
+                ("random", random.clone()),
+                ("signature", signature),
+            ]))
+            .await
+            .expect("verifySignature");
+        assert_eq!(verdict.get("authenticity"), Some(&OrderedJson::Bool(true)));
+        let kept = client
+            .get_result(Params4::new([
+                ("apiKey", key.clone()),
+                ("serialNumber", serial.into()),
+            ]))
+            .await
+            .expect("getResult");
+        assert_eq!(kept.get("random"), Some(&random));
+
+        let usage = client
+            .get_usage(Params4::new([("apiKey", key.clone())]))
+            .await
+            .expect("getUsage");
+        assert_eq!(usage.get("status").and_then(OrderedJson::as_str), Some("running"));
+
+        // An unknown name is the reference's -32602, checked by the server's params type.
+        let refused = client
+            .get_usage(Params4::new([("apiKey", key), ("colour", "blue".into())]))
+            .await
+            .expect_err("an unknown param");
+        assert_eq!(refused.remote_error().map(|error| error.code()), Some(-32602));
+
+        // The trait names exactly the methods Release 4 has.
+        let mut defined: Vec<&str> = randomd::api::release4::Release4Server::docs()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        defined.sort_unstable();
+        let mut expected: Vec<&str> = KINDS
+            .iter()
+            .flat_map(|kind| [kind.basic_name(), kind.signed_name()])
+            .chain([
+                "getUsage",
+                "getResult",
+                "createTickets",
+                "revealTickets",
+                "listTickets",
+                "getTicket",
+                "verifySignature",
+            ])
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(defined, expected);
+    }
+}

@@ -57,6 +57,16 @@ impl NamedParams {
         Ok(params)
     }
 
+    /// Params as a client writes them: these members, in this order (nothing is checked).
+    pub fn from_members(members: Vec<(String, OrderedJson)>) -> NamedParams {
+        NamedParams { members }
+    }
+
+    /// The members, in the order sent.
+    pub fn members(&self) -> &[(String, OrderedJson)] {
+        &self.members
+    }
+
     /// The raw value of a parameter.
     pub fn get(&self, name: &str) -> Option<&OrderedJson> {
         self.members

@@ -3,11 +3,16 @@
 //! licence, user data and tickets, `getResult` and the ticket methods, over the same app as
 //! Release 1. Optional parameters sent as `null` count as left out.
 
+mod definition;
+
 use std::sync::Arc;
 
 use jrpc::server::FromCall;
-use jrpc::{Call, ErrorObject, Methods, State};
+use jrpc::{Call, ErrorObject, Methods};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use time::Date;
+
+pub use self::definition::{Release4, Release4Client, Release4Server};
 
 use super::errors;
 use super::params::{read_integer, NamedParams};
@@ -41,20 +46,8 @@ pub const MAX_USER_DATA: usize = 1000;
 pub const LICENSE_TEXT: &str = "Random values licensed strictly for development and testing only";
 
 /// Every method of Release 4, over `app`.
-pub fn methods(app: Arc<App>) -> Methods<App> {
-    let mut methods = Methods::with_shared_state(app);
-    for kind in KINDS {
-        methods.async_method(kind.basic_name(), [], generate);
-        methods.async_method(kind.signed_name(), [], generate);
-    }
-    methods.async_method("getUsage", [], usage);
-    methods.async_method("getResult", [], get_result);
-    methods.async_method("createTickets", [], create_tickets);
-    methods.async_method("revealTickets", [], reveal_tickets);
-    methods.async_method("listTickets", [], list_tickets);
-    methods.async_method("getTicket", [], get_ticket);
-    methods.method("verifySignature", [], verify);
-    methods
+pub fn methods(app: Arc<App>) -> Methods {
+    Release4Server::into_methods(Release4Service { app })
 }
 
 /// The generator and signedness a Release 4 method name stands for.
@@ -94,17 +87,104 @@ fn params_of(method: &str) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
     Some((required.to_vec(), optional.to_vec()))
 }
 
-/// A Release 4 call's named params, names checked against its method, optional `null`s dropped.
+/// A Release 4 call's named params. The server reads them with the names checked against the
+/// method called and optional `null`s dropped; a client writes the members it was given, in order.
 #[derive(Debug)]
 pub struct Params4(NamedParams);
 
-impl FromCall<App> for Params4 {
+impl Params4 {
+    /// Params for a client to send: `Params4::new([("apiKey", key.into()), ("n", 6.into())])`.
+    pub fn new<N: Into<String>>(members: impl IntoIterator<Item = (N, OrderedJson)>) -> Params4 {
+        Params4(NamedParams::from_members(
+            members
+                .into_iter()
+                .map(|(name, value)| (name.into(), value))
+                .collect(),
+        ))
+    }
+}
+
+impl<S> FromCall<S> for Params4 {
     const READS_PARAMS: bool = true;
 
-    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
+    fn from_call(call: &Call, _: &Arc<S>) -> Result<Self, ErrorObject> {
         let (required, optional) =
             params_of(call.method()).ok_or_else(|| ErrorObject::internal("not a Release 4 method"))?;
         NamedParams::parse_nullable(call.params(), &required, &optional).map(Params4)
+    }
+}
+
+impl Serialize for Params4 {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let members = self.0.members();
+        let mut map = serializer.serialize_map(Some(members.len()))?;
+        for (name, value) in members {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Release 4 over the app: what [`Release4`] is on the server.
+struct Release4Service {
+    app: Arc<App>,
+}
+
+/// The trait's generator methods, each one line: `generator!(fn_name, Kind, signed)`.
+macro_rules! generators {
+    ($($name:ident => $kind:ident, $signed:literal;)*) => {
+        $(
+            async fn $name(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+                generate(&self.app, params, Kind::$kind, $signed).await
+            }
+        )*
+    };
+}
+
+impl Release4 for Release4Service {
+    generators! {
+        generate_integers => Integers, false;
+        generate_signed_integers => Integers, true;
+        generate_integer_sequences => IntegerSequences, false;
+        generate_signed_integer_sequences => IntegerSequences, true;
+        generate_decimal_fractions => DecimalFractions, false;
+        generate_signed_decimal_fractions => DecimalFractions, true;
+        generate_gaussians => Gaussians, false;
+        generate_signed_gaussians => Gaussians, true;
+        generate_strings => Strings, false;
+        generate_signed_strings => Strings, true;
+        generate_uuids => Uuids, false;
+        generate_signed_uuids => Uuids, true;
+        generate_blobs => Blobs, false;
+        generate_signed_blobs => Blobs, true;
+    }
+
+    async fn get_usage(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        usage(&self.app, params).await
+    }
+
+    async fn get_result(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        get_result(&self.app, params).await
+    }
+
+    async fn create_tickets(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        create_tickets(&self.app, params).await
+    }
+
+    async fn reveal_tickets(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        reveal_tickets(&self.app, params).await
+    }
+
+    async fn list_tickets(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        list_tickets(&self.app, params).await
+    }
+
+    async fn get_ticket(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        get_ticket(&self.app, params).await
+    }
+
+    fn verify_signature(&self, params: Params4) -> Result<OrderedJson, ErrorObject> {
+        verify(&self.app, params)
     }
 }
 
@@ -249,14 +329,8 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 /// A basic or signed generator method of Release 4.
-async fn generate(
-    app: State<App>,
-    params: Params4,
-    call_method: CallMethod,
-) -> Result<OrderedJson, ErrorObject> {
+async fn generate(app: &App, params: Params4, kind: Kind, signed: bool) -> Result<OrderedJson, ErrorObject> {
     let Params4(params) = params;
-    let (kind, signed) =
-        by_method(&call_method.0).ok_or_else(|| ErrorObject::internal("not a generator method"))?;
     let (api_key, request, echoed) = match kind {
         Kind::IntegerSequences => parse_sequences(&params)?,
         kind => {
@@ -347,16 +421,6 @@ async fn generate(
     Ok(OrderedJson::Object(result))
 }
 
-/// The name of the method called (an extractor that reads nothing else).
-#[derive(Debug)]
-pub struct CallMethod(String);
-
-impl FromCall<App> for CallMethod {
-    fn from_call(call: &Call, _: &Arc<App>) -> Result<Self, ErrorObject> {
-        Ok(CallMethod(call.method().to_owned()))
-    }
-}
-
 /// The licence of every key of this service: development and testing.
 fn license() -> OrderedJson {
     OrderedJson::Object(vec![
@@ -372,7 +436,7 @@ fn cost() -> OrderedJson {
 }
 
 /// `getUsage`: the key's status (`running` or `stopped`: Release 2 dropped `paused`) and allowances.
-async fn usage(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn usage(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let usage = app.usage(params.0.string("apiKey")?).await?;
     let status = match usage.status {
         KeyStatus::Running => "running",
@@ -389,7 +453,7 @@ async fn usage(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObj
 }
 
 /// `getResult`: a kept signed result again, with the key's allowances now. Not billed.
-async fn get_result(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn get_result(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let params = params.0;
     let api_key = params.string("apiKey")?;
     let serial = params.integer("serialNumber", (1, i64::MAX))?;
@@ -454,7 +518,7 @@ fn ticket_object(ticket: &TicketRecord) -> OrderedJson {
 }
 
 /// `createTickets`: `n` (1 to 50) new singleton tickets. Not billed.
-async fn create_tickets(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn create_tickets(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let params = params.0;
     let api_key = params.string("apiKey")?;
     let n = params.integer("n", (1, 50))?;
@@ -487,7 +551,7 @@ async fn create_tickets(app: State<App>, params: Params4) -> Result<OrderedJson,
 }
 
 /// `revealTickets`: shows a used ticket's result (its chain is itself: tickets here are singletons).
-async fn reveal_tickets(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn reveal_tickets(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let params = params.0;
     let count = app
         .reveal_ticket(params.string("apiKey")?, params.string("ticketId")?)
@@ -496,7 +560,7 @@ async fn reveal_tickets(app: State<App>, params: Params4) -> Result<OrderedJson,
 }
 
 /// `listTickets`: the key's singleton tickets (every ticket here); no heads or tails.
-async fn list_tickets(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn list_tickets(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let params = params.0;
     let api_key = params.string("apiKey")?;
     let singleton = match params.string("ticketType")? {
@@ -512,7 +576,7 @@ async fn list_tickets(app: State<App>, params: Params4) -> Result<OrderedJson, E
 }
 
 /// `getTicket`: one ticket, for anyone who knows its id.
-async fn get_ticket(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+async fn get_ticket(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let ticket = app.ticket(params.0.string("ticketId")?).await?;
     Ok(ticket_object(&ticket))
 }
@@ -543,7 +607,7 @@ pub fn signed_members(kind: Kind) -> Vec<&'static str> {
 
 /// `verifySignature`: `random` as received, or with its members in Release 4's order (for
 /// clients whose JSON library sorted them).
-fn verify(app: State<App>, params: Params4) -> Result<OrderedJson, ErrorObject> {
+fn verify(app: &App, params: Params4) -> Result<OrderedJson, ErrorObject> {
     let params = params.0;
     let Some(random @ OrderedJson::Object(members)) = params.get("random") else {
         return Err(errors::malformed("random"));
