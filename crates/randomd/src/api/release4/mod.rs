@@ -130,7 +130,7 @@ struct Release4Service {
     app: Arc<App>,
 }
 
-/// The trait's generator methods, each one line: `generator!(fn_name, Kind, signed)`.
+/// The trait's generator methods, one line each: `fn_name => Kind, signed;`.
 macro_rules! generators {
     ($($name:ident => $kind:ident, $signed:literal;)*) => {
         $(
