@@ -9,7 +9,8 @@
 # per-input timeout counts wall time, so a pause is reported as a 'timeout' finding.
 #
 # Usage: CPU_MINUTES=30 bash scripts/fuzz-campaign.sh TARGET... (log: fuzz/campaign/TARGET.log)
-# A summary line per target goes to stdout: executions, exec/s, cov, CPU seconds, outcome.
+# A summary line per target goes to stdout: executions, their rate per CPU second and per wall
+# second, coverage, CPU seconds, outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cpu_limit=$(( ${CPU_MINUTES:-30} * 60 ))
@@ -45,7 +46,9 @@ for target in "$@"; do
   wait "$pid" || true
   grep -q 'ERROR: libFuzzer\|==ERROR\|panicked' "$log" && outcome=FOUND-SOMETHING
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{ print $2 }')
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{ print $2 }')
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{ print $2 }')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | awk '{ print $2 }')
-  echo "$target executions=${runs:-?} exec/s=${speed:-?} cov=${cov:-?} cpu_s=$used outcome=$outcome"
+  per_cpu_s=$(( ${runs:-0} / (used > 0 ? used : 1) ))
+  # libFuzzer's exec/s is per second of wall time; per CPU second is what compares targets.
+  echo "$target executions=${runs:-?} exec/cpu_s=$per_cpu_s exec/wall_s=${speed:-?} cov=${cov:-?} cpu_s=$used outcome=$outcome"
 done
