@@ -111,56 +111,32 @@ struct Release1Service {
     app: Arc<App>,
 }
 
+/// The trait's generator methods, one line each: `fn_name => signed;` (the method called names
+/// the generator, which `GeneratorParams` has read).
+macro_rules! generators {
+    ($($name:ident => $signed:literal;)*) => {
+        $(
+            async fn $name(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
+                generate(&self.app, params, $signed).await
+            }
+        )*
+    };
+}
+
 impl Release1 for Release1Service {
-    async fn generate_integers(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_integers(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
-    }
-
-    async fn generate_decimal_fractions(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_decimal_fractions(
-        &self,
-        params: GeneratorParams,
-    ) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
-    }
-
-    async fn generate_gaussians(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_gaussians(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
-    }
-
-    async fn generate_strings(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_strings(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
-    }
-
-    async fn generate_uuids(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_uuids(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
-    }
-
-    async fn generate_blobs(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, false).await
-    }
-
-    async fn generate_signed_blobs(&self, params: GeneratorParams) -> Result<OrderedJson, ErrorObject> {
-        generate(&self.app, params, true).await
+    generators! {
+        generate_integers => false;
+        generate_signed_integers => true;
+        generate_decimal_fractions => false;
+        generate_signed_decimal_fractions => true;
+        generate_gaussians => false;
+        generate_signed_gaussians => true;
+        generate_strings => false;
+        generate_signed_strings => true;
+        generate_uuids => false;
+        generate_signed_uuids => true;
+        generate_blobs => false;
+        generate_signed_blobs => true;
     }
 
     async fn get_usage(&self, params: UsageParams) -> Result<OrderedJson, ErrorObject> {
